@@ -1,0 +1,3 @@
+// The SDSCM umbrella module: `import SDSCM` gives the whole public API, from the GGUF reader up.
+@_exported import GGUF
+@_exported import Tensors

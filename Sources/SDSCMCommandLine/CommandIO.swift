@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a command writes: the process's stdout/stderr, or buffers in tests.
+public final class CommandIO: @unchecked Sendable {
+    private let writeOut: (String) -> Void
+    private let writeError: (String) -> Void
+
+    /// Writes to the process's standard output and standard error.
+    public static func standard() -> CommandIO {
+        CommandIO(out: { writeAll($0, to: 1) }, error: { writeAll($0, to: 2) })
+    }
+
+    /// Writes every byte of `text` to the file descriptor, retrying short and interrupted writes.
+    private static func writeAll(_ text: String, to descriptor: Int32) {
+        var bytes = Array(text.utf8)
+        var written = 0
+        bytes.withUnsafeMutableBytes { buffer in
+            while written < buffer.count {
+                let result = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if result > 0 {
+                    written += result
+                } else if result < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
+    }
+
+    /// Custom destinations (tests capture into strings).
+    public init(out: @escaping (String) -> Void, error: @escaping (String) -> Void) {
+        writeOut = out
+        writeError = error
+    }
+
+    /// Writes `text` and a newline to standard output.
+    public func print(_ text: String = "") { writeOut(text + "\n") }
+
+    /// Writes `text` and a newline to standard error.
+    public func printError(_ text: String) { writeError(text + "\n") }
+}

@@ -1,0 +1,14 @@
+/// A mistake in how a command was invoked: exit status 2, with a pointer to the command's help.
+public struct UsageError: Error, CustomStringConvertible, Equatable {
+    /// The command the mistake was made with (empty for the top level).
+    public let command: String
+    /// What was wrong, in one line.
+    public let message: String
+
+    public init(command: String, _ message: String) {
+        self.command = command
+        self.message = message
+    }
+
+    public var description: String { message }
+}
