@@ -148,7 +148,7 @@ def python_type(value):
 def typed_json(value, vtype, element_type=None):
     """The JSON description of one value: {type, value} with 64-bit integers as strings (exact in any parser)."""
     if vtype == V.ARRAY:
-        element_type = element_type or python_type(value[0])
+        element_type = python_type(value[0]) if element_type is None else element_type
         return {"type": "ARRAY", "element_type": element_type.name,
                 "value": [typed_json(v, element_type)["value"] if element_type != V.ARRAY else typed_json(v, V.ARRAY)
                           for v in value]}
@@ -186,7 +186,7 @@ def make_metadata(out_dir, rng):
         contents = reader.fields[key].contents()
         if vtype == V.FLOAT32:
             assert np.float32(contents) == np.float32(value), key
-        elif vtype == V.ARRAY and (element_type or python_type(value[0])) == V.FLOAT32:
+        elif vtype == V.ARRAY and (python_type(value[0]) if element_type is None else element_type) == V.FLOAT32:
             assert np.allclose(contents, value), key
         elif vtype != V.ARRAY or element_type is not None:
             assert contents == value, (key, contents, value)
