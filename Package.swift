@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SDSCM", targets: ["SDSCM"]),
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .executable(name: "sdscm", targets: ["sdscm"]),
     ],
     targets: [
@@ -22,8 +23,10 @@ let package = Package(
         .target(name: "GGUF"),
         // Layer 2: ggml tensor formats: block layouts, dequantization, later the matmul kernels.
         .target(name: "Tensors", dependencies: ["GGUF"]),
+        // Layer 3: tokenizers identical to llama.cpp's (SentencePiece and byte-level BPE), built from GGUF metadata.
+        .target(name: "Tokenizers", dependencies: ["GGUF"]),
         // The public umbrella module users import.
-        .target(name: "SDSCM", dependencies: ["GGUF", "Tensors"]),
+        .target(name: "SDSCM", dependencies: ["GGUF", "Tensors", "Tokenizers"]),
         // The `sdscm` commands, as a library so tests can run them in-process.
         .target(name: "SDSCMCommandLine", dependencies: ["SDSCM"]),
         .executableTarget(name: "sdscm", dependencies: ["SDSCMCommandLine"]),
@@ -35,6 +38,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SDSCM"], path: "Tests/TestSupport"),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "Tensors", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["GGUF", "Tensors", "TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["GGUF", "Tokenizers", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["SDSCMCommandLine", "TestSupport"]),
     ]
 )

@@ -1,3 +1,4 @@
 // The SDSCM umbrella module: `import SDSCM` gives the whole public API, from the GGUF reader up.
 @_exported import GGUF
 @_exported import Tensors
+@_exported import Tokenizers

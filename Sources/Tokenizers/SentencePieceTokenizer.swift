@@ -1,0 +1,91 @@
+/// SentencePiece BPE with scores (`tokenizer.ggml.model = llama`), as llama.cpp's `llm_tokenizer_spm`.
+///
+/// Spaces are escaped to U+2581 and, at the start and after a special token, a space is prefixed when the
+/// vocabulary asks for it. The text is split into UTF-8 characters; the adjacent pair whose concatenation is the
+/// highest-scoring vocabulary token merges first (leftmost on ties) until no pair is a token. Characters that never
+/// became a token fall back to `<0xXX>` byte tokens.
+public struct SentencePieceTokenizer: FragmentTokenizer {
+    public let vocabulary: Vocabulary
+    let specialTokenMatcher: SpecialTokenMatcher
+    /// The token for each byte in byte fallback, or -1 (llama.cpp throws there; we emit the unknown token).
+    private let byteTokens: [Int32]
+
+    /// A tokenizer for `vocabulary`, which must be a SentencePiece vocabulary.
+    public init(vocabulary: Vocabulary) throws {
+        guard vocabulary.model == .sentencePiece else { throw TokenizerError.unsupportedModel(vocabulary.modelName) }
+        self.vocabulary = vocabulary
+        specialTokenMatcher = SpecialTokenMatcher(vocabulary: vocabulary)
+        let hex = Array("0123456789ABCDEF".utf8)
+        byteTokens = (0..<256).map { byte in
+            let name: [UInt8] = Array("<0x".utf8) + [hex[byte >> 4], hex[byte & 15], UInt8(ascii: ">")]
+            if let id = vocabulary.id(of: name) { return id }
+            if let id = vocabulary.id(of: [UInt8(byte)]) { return id }
+            return vocabulary.unknown.map(Int32.init) ?? -1
+        }
+    }
+
+    func tokenize(fragment: UnsafeBufferPointer<UInt8>, afterSpecial: Bool, into output: inout [Int32]) {
+        // Escape spaces (and add the prefix space) into a working buffer.
+        var text: [UInt8] = []
+        text.reserveCapacity(fragment.count * 3 + 3)
+        let escapedSpace: [UInt8] = [0xE2, 0x96, 0x81]
+        if vocabulary.addsSpacePrefix && afterSpecial { text += escapedSpace }
+        for byte in fragment {
+            if byte == 0x20 { text += escapedSpace } else { text.append(byte) }
+        }
+        guard !text.isEmpty else { return }
+
+        text.withUnsafeBufferPointer { text in
+            var symbols: [MergeSymbol] = []
+            symbols.reserveCapacity(text.count)
+            var offset = 0
+            while offset < text.count {
+                let length = min(UTF8Codec.sequenceLength(lead: text[offset]), text.count - offset)
+                let index = Int32(symbols.count)
+                symbols.append(MergeSymbol(start: offset, length: length, previous: index - 1,
+                                           next: offset + length == text.count ? -1 : index + 1, piece: -1))
+                offset += length
+            }
+
+            var queue = MergeQueue<Int>()
+            func consider(_ left: Int32, _ right: Int32) {
+                guard left >= 0, right >= 0 else { return }
+                let start = symbols[Int(left)].start
+                let size = symbols[Int(left)].length + symbols[Int(right)].length
+                guard let token = vocabulary.id(of: UnsafeBufferPointer(rebasing: text[start..<(start + size)])) else {
+                    return
+                }
+                queue.push(.init(priority: -vocabulary.scores[Int(token)], left: left, right: right, payload: size))
+            }
+            for index in 1..<symbols.count { consider(Int32(index - 1), Int32(index)) }
+
+            while let bigram = queue.pop() {
+                let left = Int(bigram.left), right = Int(bigram.right)
+                // Stale: one side was merged away, or has grown since the pair was queued.
+                guard symbols[left].length > 0, symbols[right].length > 0,
+                      symbols[left].length + symbols[right].length == bigram.payload
+                else { continue }
+                symbols[left].length += symbols[right].length
+                symbols[right].length = 0
+                symbols[left].next = symbols[right].next
+                if symbols[right].next >= 0 { symbols[Int(symbols[right].next)].previous = bigram.left }
+                consider(symbols[left].previous, bigram.left)
+                consider(bigram.left, symbols[left].next)
+            }
+
+            var index: Int32 = 0
+            while index >= 0 {
+                let symbol = symbols[Int(index)]
+                let range = symbol.start..<(symbol.start + symbol.length)
+                if let token = vocabulary.id(of: UnsafeBufferPointer(rebasing: text[range])) {
+                    output.append(token)
+                } else {
+                    for byte in text[range] where byteTokens[Int(byte)] >= 0 {
+                        output.append(byteTokens[Int(byte)])
+                    }
+                }
+                index = symbol.next
+            }
+        }
+    }
+}
