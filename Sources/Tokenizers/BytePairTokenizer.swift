@@ -14,7 +14,7 @@ public struct BytePairTokenizer: FragmentTokenizer {
     /// Token texts plus any merge operand that is not itself a token; ids below `vocabulary.count` are tokens.
     private let pieces: ByteStringTable
     /// `(left piece << 32 | right piece)` → `(rank << 32 | merged piece)`.
-    private let merges: [UInt64: UInt64]
+    private let merges: FastIntegerMap
     /// The piece of each byte's byte-level character, or -1.
     private let byteCharacterPieces: [Int32]
     /// The token each byte falls back to, or -1.
@@ -31,8 +31,7 @@ public struct BytePairTokenizer: FragmentTokenizer {
 
         let mergeTexts = try metadata.strings("tokenizer.ggml.merges")
         var pieces = vocabulary.table
-        var merges: [UInt64: UInt64] = [:]
-        merges.reserveCapacity(mergeTexts.count)
+        var merges = FastIntegerMap(capacity: mergeTexts.count)
         for (rank, text) in mergeTexts.enumerated() {
             let bytes = Array(text.utf8)
             // Split at the first space after the first byte, so that a left operand may itself be a space.
@@ -41,7 +40,7 @@ public struct BytePairTokenizer: FragmentTokenizer {
             let leftPiece = pieces.intern(left), rightPiece = pieces.intern(right)
             let merged = pieces.intern(left + right)
             let key = UInt64(UInt32(leftPiece)) << 32 | UInt64(UInt32(rightPiece))
-            if merges[key] == nil { merges[key] = UInt64(rank) << 32 | UInt64(UInt32(merged)) }
+            merges.insertIfAbsent(key, UInt64(rank) << 32 | UInt64(UInt32(merged)))
         }
         self.pieces = pieces
         self.merges = merges
@@ -126,12 +125,13 @@ struct MergeSession {
         text.removeAll(keepingCapacity: true)
         symbols.removeAll(keepingCapacity: true)
         var utf8: [UInt8] = []
+        let byteCharacters = ByteLevel.utf8ForByte  // one global access per word, not per byte
         for codepoint in word {
             utf8.removeAll(keepingCapacity: true)
             UTF8Codec.append(codepoint, to: &utf8)
             if byteEncode {
                 for byte in utf8 {
-                    let character = ByteLevel.utf8ForByte[Int(byte)]
+                    let character = byteCharacters[Int(byte)]
                     addSymbol(character, piece: byteCharacterPieces[Int(byte)])
                 }
             } else {
@@ -149,13 +149,13 @@ struct MergeSession {
     }
 
     /// Applies merges lowest rank first until none applies.
-    mutating func merge(using merges: [UInt64: UInt64]) {
+    mutating func merge(using merges: FastIntegerMap) {
         queue.removeAll()
         func consider(_ left: Int32, _ right: Int32, _ symbols: [MergeSymbol], _ queue: inout MergeQueue<(left: Int32, right: Int32, merged: Int32)>) {
             guard left >= 0, right >= 0 else { return }
             let leftPiece = symbols[Int(left)].piece, rightPiece = symbols[Int(right)].piece
             guard leftPiece >= 0, rightPiece >= 0,
-                  let found = merges[UInt64(UInt32(leftPiece)) << 32 | UInt64(UInt32(rightPiece))]
+                  let found = merges.value(for: UInt64(UInt32(leftPiece)) << 32 | UInt64(UInt32(rightPiece)))
             else { return }
             queue.push(.init(priority: Float(found >> 32), left: left, right: right,
                              payload: (leftPiece, rightPiece, Int32(truncatingIfNeeded: found))))

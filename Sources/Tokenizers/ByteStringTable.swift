@@ -6,7 +6,7 @@
 struct ByteStringTable: Sendable {
     private var storage: [UInt8] = []
     private var starts: [Int] = [0]
-    private var firstWithHash: [UInt64: Int32] = [:]
+    private var firstWithHash = FastIntegerMap()
     private var nextWithSameHash: [Int32] = []
 
     init() {}
@@ -30,7 +30,8 @@ struct ByteStringTable: Sendable {
 
     /// The id of `bytes`, if interned.
     func id(of bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        guard var candidate = firstWithHash[Self.hash(bytes)] else { return nil }
+        guard let first = firstWithHash.value(for: Self.hash(bytes)) else { return nil }
+        var candidate = Int32(truncatingIfNeeded: first)
         while candidate >= 0 {
             if equal(candidate, bytes) { return candidate }
             candidate = nextWithSameHash[Int(candidate)]
@@ -55,8 +56,8 @@ struct ByteStringTable: Sendable {
             storage.append(contentsOf: buffer)
             starts.append(storage.count)
             let hash = Self.hash(buffer)
-            nextWithSameHash.append(firstWithHash[hash] ?? -1)
-            firstWithHash[hash] = id
+            nextWithSameHash.append(firstWithHash.value(for: hash).map { Int32(truncatingIfNeeded: $0) } ?? -1)
+            firstWithHash.set(hash, UInt64(UInt32(bitPattern: id)))
             return id
         }
     }

@@ -11,12 +11,22 @@ struct SpecialTokenMatcher: Sendable {
     }
 
     private struct Trie: Sendable {
+        /// Children of the root by first byte (most text positions fail right there, so no hashing for them).
+        var root = [Int32](repeating: -1, count: 256)
         var children: [[UInt8: Int32]] = [[:]]
         var terminal: [Int32] = [-1]
+        var isEmpty = true
 
         mutating func insert(_ bytes: ArraySlice<UInt8>, id: Int32) {
-            var node = 0
-            for byte in bytes {
+            guard let first = bytes.first else { return }
+            isEmpty = false
+            if root[Int(first)] < 0 {
+                children.append([:])
+                terminal.append(-1)
+                root[Int(first)] = Int32(children.count - 1)
+            }
+            var node = Int(root[Int(first)])
+            for byte in bytes.dropFirst() {
                 if let child = children[node][byte] {
                     node = Int(child)
                 } else {
@@ -32,10 +42,13 @@ struct SpecialTokenMatcher: Sendable {
         /// Ids of the tokens that occur anywhere in `text`.
         func occurring(in text: UnsafeBufferPointer<UInt8>) -> Set<Int32> {
             var found = Set<Int32>()
-            guard children[0].count > 0 else { return found }
+            guard !isEmpty else { return found }
             for start in 0..<text.count {
-                var node = 0
-                var index = start
+                let first = root[Int(text[start])]
+                guard first >= 0 else { continue }
+                var node = Int(first)
+                if terminal[node] >= 0 { found.insert(terminal[node]) }
+                var index = start + 1
                 while index < text.count, let child = children[node][text[index]] {
                     node = Int(child)
                     if terminal[node] >= 0 { found.insert(terminal[node]) }

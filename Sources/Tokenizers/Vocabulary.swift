@@ -153,10 +153,12 @@ extension Vocabulary {
 
         // Tokens llama.cpp recognises by text: they become control tokens and may fill unset special ids.
         func forceControl(_ id: Int) { attributes[id].insert(.control) }
-        func firstID(withTextIn candidates: Set<String>) -> Int? {
-            finalTexts.indices.first { candidates.contains(finalTexts[$0]) }
+        // Looked up by bytes: String equality is canonical equivalence, and scanning 262,144 texts per list is slow.
+        func ids(withTextIn candidates: [String]) -> [Int] {
+            candidates.compactMap { table.id(of: Array($0.utf8)).map(Int.init) }.sorted()
         }
-        func adopt(_ slot: inout Int?, _ candidates: Set<String>) {
+        func firstID(withTextIn candidates: [String]) -> Int? { ids(withTextIn: candidates).first }
+        func adopt(_ slot: inout Int?, _ candidates: [String]) {
             guard slot == nil, let id = firstID(withTextIn: candidates) else { return }
             slot = id
             forceControl(id)
@@ -175,26 +177,26 @@ extension Vocabulary {
         adopt(&fimSeparator, ["<|file_sep|>"])
         self.eot = eot
 
-        for id in 0..<count where attributes[id].contains(.control) && finalTexts[id].contains("unused") {
+        for id in 0..<count where attributes[id].contains(.control) && finalTexts[id].utf8.firstRange(of: "unused".utf8) != nil {
             attributes[id].insert(.unused)
         }
 
         var endOfGeneration = Set([fimPad, fimRepo, fimSeparator].compactMap { $0 })
-        let endTexts: Set<String> = [
+        let endTexts = [
             "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
             "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
             "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>", "<｜end▁of▁sentence｜>",
             "[e~[",
         ]
-        for id in 0..<count where endTexts.contains(finalTexts[id]) {
+        for id in ids(withTextIn: endTexts) {
             endOfGeneration.insert(id)
             forceControl(id)
         }
-        for id in 0..<count where ["<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"].contains(finalTexts[id]) {
+        for id in ids(withTextIn: ["<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"]) {
             attributes[id] = .userDefined
         }
         for id in [self.eos, eot, eom].compactMap({ $0 }) { endOfGeneration.insert(id) }
-        let endText = { (text: String) in endOfGeneration.first { finalTexts[$0] == text } }
+        let endText = { (text: String) in firstID(withTextIn: [text]).flatMap { endOfGeneration.contains($0) ? $0 : nil } }
         let hasCall = endText("<|call|>") != nil || endText("<|calls|>") != nil
         if let end = endText("<|end|>"), hasCall && (endText("<|return|>") != nil || endText("<|flush|>") != nil) {
             endOfGeneration.remove(end)

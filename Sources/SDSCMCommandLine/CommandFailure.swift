@@ -1,0 +1,5 @@
+/// A runtime failure a command reports in one line (exit status 1).
+public struct CommandFailure: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import SDSCM
+
+/// `sdscm bench <benchmark> …`: throughput measurements, reported as medians of repeated runs.
+public enum BenchCommand: Command {
+    public static let name = "bench"
+    public static let summary = "Measure throughput (tokenizer) on this machine."
+    public static let synopsis = "sdscm bench tokenizer --model <file.gguf> [--input FILE] [--megabytes N] [--repeat R] [--json] [--write-corpus FILE]"
+    public static let discussion = """
+        tokenizer: encodes a mixed corpus (English prose, code, digits, CJK, Cyrillic, Arabic, emoji, whitespace runs; \
+        or the file given with --input) on one thread, R times (default 5), and reports the median throughput in \
+        MB/s and tokens/s. --write-corpus writes the default corpus to FILE and exits, so other tokenizers (see \
+        Scripts/bench-tokenizer.sh for llama.cpp) can be timed on the same bytes.
+        """
+    public static let options: [OptionSpec] = [
+        .value("model", "PATH", "The GGUF file whose tokenizer to measure."),
+        .value("input", "FILE", "Text to encode instead of the built-in corpus."),
+        .value("megabytes", "N", "Size of the built-in corpus in MB (default 1)."),
+        .value("repeat", "R", "Number of timed runs; the median is reported (default 5)."),
+        .value("write-corpus", "FILE", "Write the built-in corpus to FILE and exit."),
+        .flag("json", "Print the result as JSON."),
+    ]
+
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+        guard arguments.positionals == ["tokenizer"] else {
+            throw UsageError(command: name, arguments.positionals.isEmpty
+                ? "missing the benchmark to run (available: tokenizer)"
+                : "unknown benchmark '\(arguments.positionals.joined(separator: " "))' (available: tokenizer)")
+        }
+        let megabytes = try positiveInteger(arguments, "megabytes", default: 1)
+        let repeats = try positiveInteger(arguments, "repeat", default: 5)
+        let corpus: [UInt8]
+        if let input = arguments.value("input") {
+            guard let data = FileManager.default.contents(atPath: input) else {
+                throw CommandFailure("cannot read input file '\(input)'")
+            }
+            corpus = [UInt8](data)
+        } else {
+            corpus = mixedCorpus(bytes: megabytes << 20)
+        }
+        if let path = arguments.value("write-corpus") {
+            try AtomicFile.write(Data(corpus), to: path)
+            io.print("wrote \(corpus.count) bytes to \(path)")
+            return
+        }
+        guard let model = arguments.value("model") else { throw UsageError(command: name, "missing --model <file.gguf>") }
+        let tokenizer = try GGUFFile(path: model).makeTokenizer()
+        var seconds: [Double] = []
+        var tokenCount = 0
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            tokenCount = tokenizer.encode(bytes: corpus, addSpecial: false, parseSpecial: false).count
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let median = seconds.sorted()[seconds.count / 2]
+        let megabytesPerSecond = Double(corpus.count) / 1e6 / median
+        let tokensPerSecond = Double(tokenCount) / median
+        if arguments.flag("json") {
+            io.print(JSONValue.object([
+                ("benchmark", .string("tokenizer")), ("model", .string(model)), ("bytes", .int(corpus.count)),
+                ("tokens", .int(tokenCount)), ("runs", .int(repeats)), ("median_seconds", .double(median)),
+                ("megabytes_per_second", .double(megabytesPerSecond)), ("tokens_per_second", .double(tokensPerSecond)),
+            ]).rendered())
+        } else {
+            io.print(String(format: "tokenizer %@: %d bytes → %d tokens; median of %d runs %.3f s = %.1f MB/s, %.0f tokens/s",
+                            (model as NSString).lastPathComponent, corpus.count, tokenCount, repeats, median,
+                            megabytesPerSecond, tokensPerSecond))
+        }
+    }
+
+    static func positiveInteger(_ arguments: ParsedArguments, _ option: String, default value: Int) throws -> Int {
+        guard let text = arguments.value(option) else { return value }
+        guard let number = Int(text), number > 0 else {
+            throw UsageError(command: name, "--\(option) must be a positive integer, got '\(text)'")
+        }
+        return number
+    }
+
+    /// A deterministic mix of scripts and formats, repeated to `bytes` bytes (cut at a character boundary).
+    static func mixedCorpus(bytes: Int) -> [UInt8] {
+        let paragraphs = [
+            "A 45-year-old woman presents to the oncology clinic with a 2.3 cm mass in the left breast. Her tumour is ER-positive, HER2-negative, and PD-L1 expression is 12%. She'd like to know what the options are; the team recommends surgery followed by 6 cycles of chemotherapy.\n\n",
+            "def estimate_ate(units):\n    treated = [u.outcome for u in units if u.treatment == 1]\n    control = [u.outcome for u in units if u.treatment == 0]\n    return sum(treated) / len(treated) - sum(control) / len(control)\n\n",
+            "Measurements: 3.14159, 2,718.28, 1e-5, 0x1F, 1234567890 — total ≈ 42%; see §3.2 (pp. 17–19).\n",
+            "Пациентка 45 лет обратилась в онкологическую клинику. 东京的医院在2026年开始了新的临床试验。مرحبا بكم في العيادة. नमस्ते, आप कैसे हैं?\n",
+            "Emoji and symbols: 🧬🔬💊 ✅ ❌ 👩‍⚕️ 🦙 → ← ↑ ↓ ★ ☆ ♥ ©®™ ½ ¾ ∑ ∫ √ ∞\n",
+            "    indented line\n\t\ttabs and    spaces   \n\n\n{\"key\": [1, 2, 3], \"other\": null, \"nested\": {\"a\": true}}\n",
+        ]
+        var corpus: [UInt8] = []
+        corpus.reserveCapacity(bytes + 512)
+        var index = 0
+        while corpus.count < bytes {
+            corpus += Array(paragraphs[index % paragraphs.count].utf8)
+            index += 1
+        }
+        var end = bytes
+        while end > 0 && corpus[end] & 0xC0 == 0x80 { end -= 1 }
+        return Array(corpus[0..<end])
+    }
+}
