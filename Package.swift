@@ -2,11 +2,27 @@
 //
 // SDSCM: sequence-driven structural causal models on a pure-Swift language-model runtime.
 // Layers (dependencies point down only):
-//   GGUF (file format) → Tensors (tensor formats, dequantization, kernels) → … → SDSCM (causal core)
-//   → SDSCMCommandLine (the `sdscm` commands) → sdscm (executable).
+//   GGUF (file format) → Tensors (tensor formats, kernels) → Tokenizers → Transformer (architectures, KV cache)
+//   → SDSCM (umbrella, causal core) → SDSCMCommandLine (the `sdscm` commands) → sdscm (executable).
 // See Documentation/Architecture.md.
 
 import PackageDescription
+
+// Compute settings for the modules with hot loops. Swift has no per-function target attributes or runtime
+// dispatch, and a default x86_64 build targets SSE2, where kernels run at a third of the FMA peak and
+// `addingProduct` becomes a libm call. So on x86_64 we compile for Haswell-class CPUs (AVX2, FMA, F16C; every
+// x86_64 server since 2013) and define SDSCM_FMA so kernels use fused multiply-add. `SDSCM_PORTABLE=1` builds for
+// the baseline instead (slower; kernels then use separate multiply and add). arm64 has FMA in its baseline.
+// See Documentation/Performance.md, "Build flags".
+let portable = Context.environment["SDSCM_PORTABLE"].map { !$0.isEmpty && $0 != "0" } ?? false
+var computeSettings: [SwiftSetting] = []
+#if arch(x86_64)
+if !portable {
+    computeSettings = [.unsafeFlags(["-target-cpu", "haswell"]), .define("SDSCM_FMA")]
+}
+#elseif arch(arm64)
+computeSettings = [.define("SDSCM_FMA")]
+#endif
 
 let package = Package(
     name: "SDSCM",
@@ -16,17 +32,20 @@ let package = Package(
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "Transformer", targets: ["Transformer"]),
         .executable(name: "sdscm", targets: ["sdscm"]),
     ],
     targets: [
         // Layer 1: the GGUF container format (memory-mapped, validated before any pointer is formed).
         .target(name: "GGUF"),
-        // Layer 2: ggml tensor formats: block layouts, dequantization, later the matmul kernels.
-        .target(name: "Tensors", dependencies: ["GGUF"]),
+        // Layer 2: ggml tensor formats: block layouts, dequantization, matmul and elementwise kernels.
+        .target(name: "Tensors", dependencies: ["GGUF"], swiftSettings: computeSettings),
         // Layer 3: tokenizers identical to llama.cpp's (SentencePiece and byte-level BPE), built from GGUF metadata.
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
+        // Layer 4: architectures (llama, qwen2, qwen3, gpt2), forkable KV cache, batched evaluation.
+        .target(name: "Transformer", dependencies: ["GGUF", "Tensors", "Tokenizers"], swiftSettings: computeSettings),
         // The public umbrella module users import.
-        .target(name: "SDSCM", dependencies: ["GGUF", "Tensors", "Tokenizers"]),
+        .target(name: "SDSCM", dependencies: ["GGUF", "Tensors", "Tokenizers", "Transformer"]),
         // The `sdscm` commands, as a library so tests can run them in-process.
         .target(name: "SDSCMCommandLine", dependencies: ["SDSCM"]),
         .executableTarget(name: "sdscm", dependencies: ["SDSCMCommandLine"]),
@@ -37,8 +56,9 @@ let package = Package(
         // Shared test helpers: fixture paths, fetched-model lookup, byte builders.
         .target(name: "TestSupport", dependencies: ["SDSCM"], path: "Tests/TestSupport"),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "Tensors", "TestSupport"]),
-        .testTarget(name: "TensorsTests", dependencies: ["GGUF", "Tensors", "TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["GGUF", "Tensors", "TestSupport"], swiftSettings: computeSettings),
         .testTarget(name: "TokenizersTests", dependencies: ["GGUF", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TestSupport"], swiftSettings: computeSettings),
         .testTarget(name: "CommandLineTests", dependencies: ["SDSCMCommandLine", "TestSupport"]),
     ]
 )

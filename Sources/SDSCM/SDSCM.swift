@@ -2,3 +2,4 @@
 @_exported import GGUF
 @_exported import Tensors
 @_exported import Tokenizers
+@_exported import Transformer

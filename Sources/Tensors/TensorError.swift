@@ -8,6 +8,8 @@ public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
     case byteCountNotWholeBlocks(type: GGMLType, byteCount: Int)
     /// A row index outside the tensor.
     case rowOutOfRange(tensor: String, row: Int, rowCount: Int)
+    /// Operand sizes that do not fit together.
+    case shapeMismatch(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(byteCount) bytes are not a whole number of \(type) blocks of \(type.bytesPerBlock) bytes"
         case let .rowOutOfRange(tensor, row, rowCount):
             return "tensor '\(tensor)': row \(row) is out of range 0..<\(rowCount)"
+        case let .shapeMismatch(message):
+            return "shape mismatch: \(message)"
         }
     }
 }
