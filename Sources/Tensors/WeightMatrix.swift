@@ -53,7 +53,10 @@ public struct WeightMatrix: Sendable {
     ///
     /// `selecting` picks weight rows (e.g. a few vocabulary entries of an output matrix) and their order; nil means
     /// every row. Bit-identical for any `pool` size.
-    public func multiply(_ input: [Float], rows m: Int, selecting: [Int]? = nil, pool: ComputePool = ComputePool(threads: 1)) throws -> [Float] {
+    public func multiply(
+        _ input: [Float], rows m: Int, selecting: [Int]? = nil, numerics: Numerics = .exact,
+        pool: ComputePool = ComputePool(threads: 1)
+    ) throws -> [Float] {
         guard input.count == m * columns else {
             throw TensorError.shapeMismatch("input has \(input.count) values, expected \(m) × \(columns) for '\(name)'")
         }
@@ -64,7 +67,7 @@ public struct WeightMatrix: Sendable {
         return [Float](unsafeUninitializedCapacity: m * width) { buffer, count in
             input.withUnsafeBufferPointer { input in
                 MatrixMultiply.multiply(self, rows: selecting, input: input.baseAddress!, inputRows: m,
-                                        output: buffer.baseAddress!, outputStride: width, pool: pool)
+                                        output: buffer.baseAddress!, outputStride: width, numerics: numerics, pool: pool)
             }
             count = m * width
         }
@@ -73,9 +76,9 @@ public struct WeightMatrix: Sendable {
     /// The pointer-level product for the engine: `output[i * outputStride + j] = input[i] · row(selecting?[j] ?? j)`.
     package func multiply(
         _ input: UnsafePointer<Float>, rows m: Int, selecting: [Int]? = nil,
-        into output: UnsafeMutablePointer<Float>, outputStride: Int, pool: ComputePool
+        into output: UnsafeMutablePointer<Float>, outputStride: Int, numerics: Numerics, pool: ComputePool
     ) {
         MatrixMultiply.multiply(self, rows: selecting, input: input, inputRows: m, output: output,
-                                outputStride: outputStride, pool: pool)
+                                outputStride: outputStride, numerics: numerics, pool: pool)
     }
 }

@@ -157,7 +157,8 @@ struct ForwardPass {
     ) {
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { y in
-                weights.multiply(x.baseAddress!, rows: rows, into: y.baseAddress!, outputStride: weights.rows, pool: pool)
+                weights.multiply(x.baseAddress!, rows: rows, into: y.baseAddress!, outputStride: weights.rows,
+                                 numerics: model.numerics, pool: pool)
                 if let bias {
                     bias.withUnsafeBufferPointer { b in
                         for row in 0..<rows {

@@ -17,20 +17,23 @@ public final class TransformerModel: Sendable {
     public let file: GGUFFile
     /// Threads used by kernels.
     public let pool: ComputePool
+    /// How activations meet quantized weights: exact float math (default), or rounded as llama.cpp does.
+    public let numerics: Numerics
     let weights: ModelWeights
 
     /// Loads the model in `file`; `threads` defaults to one per processor.
-    public init(file: GGUFFile, threads: Int? = nil) throws {
+    public init(file: GGUFFile, threads: Int? = nil, numerics: Numerics = .exact) throws {
         self.file = file
         configuration = try ModelConfiguration(metadata: file.metadata)
         weights = try ModelWeights(file: file, configuration: configuration)
         tokenizer = try file.makeTokenizer()
         pool = ComputePool(threads: threads)
+        self.numerics = numerics
     }
 
     /// Opens and loads the GGUF model at `path`.
-    public convenience init(path: String, threads: Int? = nil) throws {
-        try self.init(file: GGUFFile(path: path), threads: threads)
+    public convenience init(path: String, threads: Int? = nil, numerics: Numerics = .exact) throws {
+        try self.init(file: GGUFFile(path: path), threads: threads, numerics: numerics)
     }
 
     /// Number of rows of the output matrix (token ids are `0..<vocabularySize`).

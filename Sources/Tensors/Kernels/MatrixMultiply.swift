@@ -19,11 +19,24 @@ enum MatrixMultiply {
     ///   - output: M×`outputStride` row-major; column j receives weight row `rows?[j] ?? j`.
     static func multiply(
         _ weights: WeightMatrix, rows: [Int]?, input: UnsafePointer<Float>, inputRows: Int,
-        output: UnsafeMutablePointer<Float>, outputStride: Int, pool: ComputePool
+        output: UnsafeMutablePointer<Float>, outputStride: Int, numerics: Numerics, pool: ComputePool
     ) {
         let columns = rows?.count ?? weights.rows
         let k = weights.columns
         guard columns > 0, inputRows > 0 else { return }
+        if numerics == .llamaCpp, let format = ActivationRounding.partner(for: weights.type) {
+            let rounded = UnsafeMutablePointer<Float>.allocate(capacity: inputRows * k)
+            defer { rounded.deallocate() }
+            rounded.initialize(from: input, count: inputRows * k)
+            for row in 0..<inputRows { ActivationRounding.round(rounded + row * k, count: k, to: format) }
+            multiply(weights, rows: rows, input: rounded, inputRows: inputRows, output: output,
+                     outputStride: outputStride, numerics: .exact, pool: pool)
+            if format == .q8_1 {
+                correctHalfPrecisionSums(weights, rows: rows, input: input, inputRows: inputRows, output: output,
+                                         outputStride: outputStride, pool: pool)
+            }
+            return
+        }
         let ranges = pool.ranges(columns, alignment: panel)
         let inputBox = UncheckedSendable(input), outputBox = UncheckedSendable(output)
         pool.run(parts: ranges.count) { part in
@@ -42,6 +55,50 @@ enum MatrixMultiply {
                     input: inputBox.value, inputRows: inputRows, k: k, panel: scratch, width: width,
                     output: outputBox.value + column, outputStride: outputStride)
                 column += width
+            }
+        }
+    }
+
+    /// ggml's Q4_1/Q5_1 dot product adds `m · s` per block, where `s = d·Σq` of the activation block is stored as
+    /// a half. The rounded activations already give `m · d·Σq` exactly; this adds `m · (half(d·Σq) − half(d)·Σq)`
+    /// per block so the result is llama.cpp's, not just its activation rounding.
+    static func correctHalfPrecisionSums(
+        _ weights: WeightMatrix, rows: [Int]?, input: UnsafePointer<Float>, inputRows: Int,
+        output: UnsafeMutablePointer<Float>, outputStride: Int, pool: ComputePool
+    ) {
+        let k = weights.columns, blocks = k / 32
+        let corrections = UnsafeMutablePointer<Float>.allocate(capacity: inputRows * blocks)
+        defer { corrections.deallocate() }
+        for row in 0..<inputRows {
+            for block in 0..<blocks {
+                let x = input + row * k + block * 32
+                var amax: Float = 0
+                for j in 0..<32 { amax = max(amax, abs(x[j])) }
+                let d = amax / 127
+                let inverse: Float = amax != 0 ? 127 / amax : 0
+                var sum: Float = 0
+                for j in 0..<32 { sum += (x[j] * inverse).rounded(.toNearestOrEven) }
+                let stored = HalfPrecision.float(fromHalfBits: ActivationRounding.halfBits(d * sum))
+                let implied = HalfPrecision.float(fromHalfBits: ActivationRounding.halfBits(d)) * sum
+                corrections[row * blocks + block] = stored - implied
+            }
+        }
+        let columns = rows?.count ?? weights.rows
+        let ranges = pool.ranges(columns)
+        let outputBox = UncheckedSendable(output), correctionBox = UncheckedSendable(corrections)
+        let blockBytes = weights.type.bytesPerBlock
+        pool.run(parts: ranges.count) { part in
+            for column in ranges[part] {
+                let row = weights.row(rows?[column] ?? column)
+                for inputRow in 0..<inputRows {
+                    var total: Float = 0
+                    for block in 0..<blocks {
+                        let minimum = HalfPrecision.float(fromHalfBits: UInt16(littleEndian:
+                            row.loadUnaligned(fromByteOffset: block * blockBytes + 2, as: UInt16.self)))
+                        total += minimum * correctionBox.value[inputRow * blocks + block]
+                    }
+                    outputBox.value[inputRow * outputStride + column] += total
+                }
             }
         }
     }
