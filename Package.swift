@@ -26,7 +26,7 @@ computeSettings = [.define("SDSCM_FMA")]
 
 let package = Package(
     name: "SDSCM",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "SDSCM", targets: ["SDSCM"]),
         .library(name: "GGUF", targets: ["GGUF"]),

@@ -81,4 +81,14 @@ public struct WeightMatrix: Sendable {
         MatrixMultiply.multiply(self, rows: selecting, input: input, inputRows: m, output: output,
                                 outputStride: outputStride, numerics: numerics, pool: pool)
     }
+
+    /// Several products of the same input in one thread dispatch: `targets[i].output` receives `input ·
+    /// targets[i].weights` with row stride `targets[i].weights.rows`. Identical results to separate calls.
+    package static func multiply(
+        _ targets: [(weights: WeightMatrix, output: UnsafeMutablePointer<Float>)], input: UnsafePointer<Float>,
+        rows m: Int, numerics: Numerics, pool: ComputePool
+    ) {
+        let jobs = targets.map { MatrixMultiply.Job(weights: $0.weights, rows: nil, output: $0.output, outputStride: $0.weights.rows) }
+        MatrixMultiply.multiply(jobs, input: input, inputRows: m, numerics: numerics, pool: pool)
+    }
 }

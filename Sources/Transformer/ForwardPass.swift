@@ -1,6 +1,25 @@
 import Foundation
 import Tensors
 
+/// A float buffer owned by one forward pass (activations are handed to kernels by pointer).
+final class Buffer {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(_ count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Start of row `row` of a row-major matrix with `width` columns.
+    @inline(__always) func row(_ row: Int, width: Int) -> UnsafeMutablePointer<Float> { pointer + row * width }
+
+    var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}
+
 /// One evaluation through all transformer blocks, for a batch of rows that may belong to different sequences.
 ///
 /// Row r is token `tokens[r]` at absolute position `positions[r]` of the sequence stored in cache `cacheOfRow[r]`.
@@ -20,114 +39,94 @@ struct ForwardPass {
     }
 
     /// Runs the blocks and returns R × embedding hidden states.
-    mutating func run(caches: [KVCache]) throws -> [Float] {
+    func run(caches: [KVCache]) throws -> [Float] {
         let c = model.configuration
         let w = model.weights
         let pool = model.pool
         let rowCount = tokens.count
         let e = c.embeddingLength, qw = c.queryWidth, kw = c.keyValueWidth, f = c.feedForwardLength
 
-        var residual = [Float](repeating: 0, count: rowCount * e)
-        var normed = [Float](repeating: 0, count: rowCount * e)
-        var queries = [Float](repeating: 0, count: rowCount * qw)
-        var keys = [Float](repeating: 0, count: rowCount * kw)
-        var values = [Float](repeating: 0, count: rowCount * kw)
-        var fused = [Float](repeating: 0, count: c.architecture.fusedQKV ? rowCount * (qw + 2 * kw) : 0)
-        var attention = [Float](repeating: 0, count: rowCount * qw)
-        var projected = [Float](repeating: 0, count: rowCount * e)
-        var hidden1 = [Float](repeating: 0, count: rowCount * f)
-        var hidden2 = [Float](repeating: 0, count: c.architecture.feedForward == .gatedSiLU ? rowCount * f : 0)
+        let residual = Buffer(rowCount * e), normed = Buffer(rowCount * e)
+        let queries = Buffer(rowCount * qw), keys = Buffer(rowCount * kw), values = Buffer(rowCount * kw)
+        let fused = Buffer(c.architecture.fusedQKV ? rowCount * (qw + 2 * kw) : 0)
+        let attention = Buffer(rowCount * qw), projected = Buffer(rowCount * e)
+        let hidden1 = Buffer(rowCount * f)
+        let hidden2 = Buffer(c.architecture.feedForward == .gatedSiLU ? rowCount * f : 0)
         let rope = RotaryTable(configuration: c, positions: positions)
 
         // Embeddings (plus learned positions).
         for row in 0..<rowCount {
-            let embedding = try w.tokenEmbedding.dequantizedRow(tokens[row])
-            residual.withUnsafeMutableBufferPointer { buffer in
-                (buffer.baseAddress! + row * e).update(from: embedding, count: e)
+            try w.tokenEmbedding.dequantizedRow(tokens[row]).withUnsafeBufferPointer {
+                residual.row(row, width: e).update(from: $0.baseAddress!, count: e)
             }
             if let positionEmbedding = w.positionEmbedding {
-                let positionRow = try positionEmbedding.dequantizedRow(positions[row])
-                residual.withUnsafeMutableBufferPointer { buffer in
-                    positionRow.withUnsafeBufferPointer { VectorMath.add(buffer.baseAddress! + row * e, $0.baseAddress!, count: e) }
+                try positionEmbedding.dequantizedRow(positions[row]).withUnsafeBufferPointer {
+                    VectorMath.add(residual.row(row, width: e), $0.baseAddress!, count: e)
                 }
             }
         }
 
         for (layerIndex, layer) in w.layers.enumerated() {
             // Attention block.
-            normalize(residual, into: &normed, rows: rowCount, width: e, weight: layer.attentionNorm,
-                      bias: layer.attentionNormBias, configuration: c)
+            normalize(residual, into: normed, rows: rowCount, width: e, weight: layer.attentionNorm,
+                      bias: layer.attentionNormBias)
             if let qkv = layer.fusedQKV {
-                matmul(qkv, normed, rowCount, into: &fused, bias: layer.fusedQKVBias, pool: pool)
-                splitFused(fused, rows: rowCount, queryWidth: qw, keyValueWidth: kw, &queries, &keys, &values)
+                multiply([(qkv, layer.fusedQKVBias, fused)], normed, rowCount, pool: pool)
+                splitFused(fused, rows: rowCount, queryWidth: qw, keyValueWidth: kw, queries, keys, values)
             } else {
-                matmul(layer.query!, normed, rowCount, into: &queries, bias: layer.queryBias, pool: pool)
-                matmul(layer.key!, normed, rowCount, into: &keys, bias: layer.keyBias, pool: pool)
-                matmul(layer.value!, normed, rowCount, into: &values, bias: layer.valueBias, pool: pool)
+                multiply([(layer.query!, layer.queryBias, queries), (layer.key!, layer.keyBias, keys),
+                          (layer.value!, layer.valueBias, values)], normed, rowCount, pool: pool)
             }
             if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
-                normalizeHeads(&queries, rows: rowCount, heads: c.headCount, dimension: c.headDimension,
-                               weight: queryNorm, epsilon: c.normEpsilon)
-                normalizeHeads(&keys, rows: rowCount, heads: c.keyValueHeadCount, dimension: c.headDimension,
-                               weight: keyNorm, epsilon: c.normEpsilon)
+                normalizeHeads(queries, count: rowCount * c.headCount, dimension: c.headDimension, weight: queryNorm)
+                normalizeHeads(keys, count: rowCount * c.keyValueHeadCount, dimension: c.headDimension, weight: keyNorm)
             }
-            rope.apply(to: &queries, rows: rowCount, heads: c.headCount)
-            rope.apply(to: &keys, rows: rowCount, heads: c.keyValueHeadCount)
+            rope.apply(to: queries.pointer, rows: rowCount, heads: c.headCount)
+            rope.apply(to: keys.pointer, rows: rowCount, heads: c.keyValueHeadCount)
             storeKeysAndValues(keys, values, layer: layerIndex, caches: caches, width: kw)
-            attend(queries: queries, layer: layerIndex, caches: caches, into: &attention)
-            matmul(layer.attentionOutput, attention, rowCount, into: &projected, bias: layer.attentionOutputBias, pool: pool)
-            add(&residual, projected)
+            attend(queries: queries, layer: layerIndex, caches: caches, into: attention)
+            multiply([(layer.attentionOutput, layer.attentionOutputBias, projected)], attention, rowCount, pool: pool)
+            VectorMath.add(residual.pointer, projected.pointer, count: residual.count)
 
             // Feed-forward block.
-            normalize(residual, into: &normed, rows: rowCount, width: e, weight: layer.feedForwardNorm,
-                      bias: layer.feedForwardNormBias, configuration: c)
+            normalize(residual, into: normed, rows: rowCount, width: e, weight: layer.feedForwardNorm,
+                      bias: layer.feedForwardNormBias)
             switch c.architecture.feedForward {
             case .gatedSiLU:
-                matmul(layer.gate!, normed, rowCount, into: &hidden1, bias: nil, pool: pool)
-                matmul(layer.up, normed, rowCount, into: &hidden2, bias: layer.upBias, pool: pool)
-                hidden1.withUnsafeMutableBufferPointer { gate in
-                    hidden2.withUnsafeBufferPointer { up in
-                        VectorMath.silu(gate.baseAddress!, count: gate.count)
-                        VectorMath.multiply(gate.baseAddress!, by: up.baseAddress!, count: gate.count)
-                    }
-                }
+                multiply([(layer.gate!, nil, hidden1), (layer.up, layer.upBias, hidden2)], normed, rowCount, pool: pool)
+                VectorMath.silu(hidden1.pointer, count: hidden1.count)
+                VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: hidden1.count)
             case .gelu:
-                matmul(layer.up, normed, rowCount, into: &hidden1, bias: layer.upBias, pool: pool)
-                hidden1.withUnsafeMutableBufferPointer { VectorMath.gelu($0.baseAddress!, count: $0.count) }
+                multiply([(layer.up, layer.upBias, hidden1)], normed, rowCount, pool: pool)
+                VectorMath.gelu(hidden1.pointer, count: hidden1.count)
             }
-            matmul(layer.down, hidden1, rowCount, into: &projected, bias: layer.downBias, pool: pool)
-            add(&residual, projected)
+            multiply([(layer.down, layer.downBias, projected)], hidden1, rowCount, pool: pool)
+            VectorMath.add(residual.pointer, projected.pointer, count: residual.count)
         }
-        return residual
+        return residual.array
     }
 
     // MARK: Steps
 
     private func normalize(
-        _ input: [Float], into output: inout [Float], rows: Int, width: Int, weight: [Float], bias: [Float]?,
-        configuration c: ModelConfiguration
+        _ input: Buffer, into output: Buffer, rows: Int, width: Int, weight: [Float], bias: [Float]?
     ) {
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                weight.withUnsafeBufferPointer { w in
-                    for row in 0..<rows {
-                        switch c.architecture.normalization {
-                        case .rms:
-                            VectorMath.rmsNorm(x.baseAddress! + row * width, weight: w.baseAddress!, count: width,
-                                               epsilon: c.normEpsilon, into: y.baseAddress! + row * width)
-                        case .layer:
-                            if let bias {
-                                bias.withUnsafeBufferPointer { b in
-                                    VectorMath.layerNorm(x.baseAddress! + row * width, weight: w.baseAddress!,
-                                                         bias: b.baseAddress!, count: width, epsilon: c.normEpsilon,
-                                                         into: y.baseAddress! + row * width)
-                                }
-                            } else {
-                                VectorMath.layerNorm(x.baseAddress! + row * width, weight: w.baseAddress!, bias: nil,
-                                                     count: width, epsilon: c.normEpsilon,
-                                                     into: y.baseAddress! + row * width)
-                            }
+        let c = model.configuration
+        weight.withUnsafeBufferPointer { w in
+            for row in 0..<rows {
+                let x = input.row(row, width: width), y = output.row(row, width: width)
+                switch c.architecture.normalization {
+                case .rms:
+                    VectorMath.rmsNorm(x, weight: w.baseAddress!, count: width, epsilon: c.normEpsilon, into: y)
+                case .layer:
+                    if let bias {
+                        bias.withUnsafeBufferPointer { b in
+                            VectorMath.layerNorm(x, weight: w.baseAddress!, bias: b.baseAddress!, count: width,
+                                                 epsilon: c.normEpsilon, into: y)
                         }
+                    } else {
+                        VectorMath.layerNorm(x, weight: w.baseAddress!, bias: nil, count: width, epsilon: c.normEpsilon,
+                                             into: y)
                     }
                 }
             }
@@ -135,111 +134,84 @@ struct ForwardPass {
     }
 
     /// Per-head RMSNorm (Qwen 3's query/key norm).
-    private func normalizeHeads(
-        _ x: inout [Float], rows: Int, heads: Int, dimension: Int, weight: [Float], epsilon: Float
-    ) {
-        x.withUnsafeMutableBufferPointer { x in
-            weight.withUnsafeBufferPointer { w in
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: dimension)
-                defer { scratch.deallocate() }
-                for index in 0..<(rows * heads) {
-                    let head = x.baseAddress! + index * dimension
-                    VectorMath.rmsNorm(head, weight: w.baseAddress!, count: dimension, epsilon: epsilon, into: scratch)
-                    head.update(from: scratch, count: dimension)
-                }
+    private func normalizeHeads(_ x: Buffer, count: Int, dimension: Int, weight: [Float]) {
+        let scratch = Buffer(dimension)
+        weight.withUnsafeBufferPointer { w in
+            for index in 0..<count {
+                let head = x.row(index, width: dimension)
+                VectorMath.rmsNorm(head, weight: w.baseAddress!, count: dimension,
+                                   epsilon: model.configuration.normEpsilon, into: scratch.pointer)
+                head.update(from: scratch.pointer, count: dimension)
             }
         }
     }
 
-    private func matmul(
-        _ weights: WeightMatrix, _ input: [Float], _ rows: Int, into output: inout [Float], bias: [Float]?,
-        pool: ComputePool
-    ) {
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                weights.multiply(x.baseAddress!, rows: rows, into: y.baseAddress!, outputStride: weights.rows,
-                                 numerics: model.numerics, pool: pool)
-                if let bias {
-                    bias.withUnsafeBufferPointer { b in
-                        for row in 0..<rows {
-                            VectorMath.add(y.baseAddress! + row * weights.rows, b.baseAddress!, count: weights.rows)
-                        }
-                    }
-                }
+    /// Products of one input with one or more matrices, in a single thread dispatch, then their biases.
+    private func multiply(_ targets: [(WeightMatrix, [Float]?, Buffer)], _ input: Buffer, _ rows: Int, pool: ComputePool) {
+        WeightMatrix.multiply(targets.map { ($0.0, $0.2.pointer) }, input: input.pointer, rows: rows,
+                              numerics: model.numerics, pool: pool)
+        for (weights, bias, output) in targets {
+            guard let bias else { continue }
+            bias.withUnsafeBufferPointer { b in
+                for row in 0..<rows { VectorMath.add(output.row(row, width: weights.rows), b.baseAddress!, count: weights.rows) }
             }
         }
     }
 
     /// Splits fused [Q | K | V] rows (GPT-2's `attn_qkv`).
     private func splitFused(
-        _ fused: [Float], rows: Int, queryWidth: Int, keyValueWidth: Int,
-        _ queries: inout [Float], _ keys: inout [Float], _ values: inout [Float]
+        _ fused: Buffer, rows: Int, queryWidth: Int, keyValueWidth: Int, _ queries: Buffer, _ keys: Buffer, _ values: Buffer
     ) {
         let total = queryWidth + 2 * keyValueWidth
         for row in 0..<rows {
-            let base = row * total
-            for i in 0..<queryWidth { queries[row * queryWidth + i] = fused[base + i] }
-            for i in 0..<keyValueWidth {
-                keys[row * keyValueWidth + i] = fused[base + queryWidth + i]
-                values[row * keyValueWidth + i] = fused[base + queryWidth + keyValueWidth + i]
-            }
+            let source = fused.row(row, width: total)
+            queries.row(row, width: queryWidth).update(from: source, count: queryWidth)
+            keys.row(row, width: keyValueWidth).update(from: source + queryWidth, count: keyValueWidth)
+            values.row(row, width: keyValueWidth).update(from: source + queryWidth + keyValueWidth, count: keyValueWidth)
         }
     }
 
-    private func add(_ x: inout [Float], _ y: [Float]) {
-        x.withUnsafeMutableBufferPointer { x in
-            y.withUnsafeBufferPointer { y in VectorMath.add(x.baseAddress!, y.baseAddress!, count: x.count) }
-        }
-    }
-
-    private func storeKeysAndValues(_ keys: [Float], _ values: [Float], layer: Int, caches: [KVCache], width: Int) {
-        keys.withUnsafeBufferPointer { k in
-            values.withUnsafeBufferPointer { v in
-                for row in 0..<tokens.count {
-                    let cache = caches[cacheOfRow[row]]
-                    cache.pointer(layer: layer, value: false, position: positions[row])
-                        .update(from: k.baseAddress! + row * width, count: width)
-                    cache.pointer(layer: layer, value: true, position: positions[row])
-                        .update(from: v.baseAddress! + row * width, count: width)
-                }
-            }
+    private func storeKeysAndValues(_ keys: Buffer, _ values: Buffer, layer: Int, caches: [KVCache], width: Int) {
+        for row in 0..<tokens.count {
+            let cache = caches[cacheOfRow[row]]
+            cache.pointer(layer: layer, value: false, position: positions[row]).update(from: keys.row(row, width: width), count: width)
+            cache.pointer(layer: layer, value: true, position: positions[row]).update(from: values.row(row, width: width), count: width)
         }
     }
 
     /// Causal attention of every row over its own cache, one (row, head) pair per task.
-    private func attend(queries: [Float], layer: Int, caches: [KVCache], into output: inout [Float]) {
+    private func attend(queries: Buffer, layer: Int, caches: [KVCache], into output: Buffer) {
         let c = model.configuration
         let heads = c.headCount, dimension = c.headDimension
         let group = c.headCount / c.keyValueHeadCount
         let scale = 1 / Float(dimension).squareRoot()
         let tasks = tokens.count * heads
-        let ranges = model.pool.ranges(tasks)
+        // Tasks are dealt round-robin: later rows attend over longer prefixes, so contiguous ranges would leave
+        // the last thread with most of the work.
+        let parts = min(model.pool.threads, tasks)
         let maxPosition = positions.max() ?? 0
         let positions = self.positions, cacheOfRow = self.cacheOfRow
-        queries.withUnsafeBufferPointer { q in
-            output.withUnsafeMutableBufferPointer { out in
-                let qBox = UncheckedSendable(q.baseAddress!), outBox = UncheckedSendable(out.baseAddress!)
-                model.pool.run(parts: ranges.count) { part in
-                    let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxPosition + 1)
-                    defer { scores.deallocate() }
-                    for task in ranges[part] {
-                        let row = task / heads, head = task % heads
-                        let kvHead = head / group
-                        let cache = caches[cacheOfRow[row]]
-                        let position = positions[row]
-                        let query = qBox.value + row * heads * dimension + head * dimension
-                        for j in 0...position {
-                            let key = cache.pointer(layer: layer, value: false, position: j) + kvHead * dimension
-                            scores[j] = VectorMath.dot(query, key, count: dimension) * scale
-                        }
-                        VectorMath.softmax(scores, count: position + 1)
-                        let result = outBox.value + row * heads * dimension + head * dimension
-                        result.initialize(repeating: 0, count: dimension)
-                        for j in 0...position {
-                            let value = cache.pointer(layer: layer, value: true, position: j) + kvHead * dimension
-                            VectorMath.addScaled(result, value, scores[j], count: dimension)
-                        }
-                    }
+        let box = UncheckedSendable((queries.pointer, output.pointer))
+        model.pool.run(parts: parts) { part in
+            let (q, out) = box.value
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxPosition + 1)
+            defer { scores.deallocate() }
+            for task in stride(from: part, to: tasks, by: parts) {
+                let row = task / heads, head = task % heads
+                let kvHead = head / group
+                let cache = caches[cacheOfRow[row]]
+                let position = positions[row]
+                let query = q + row * heads * dimension + head * dimension
+                for j in 0...position {
+                    let key = cache.pointer(layer: layer, value: false, position: j) + kvHead * dimension
+                    scores[j] = VectorMath.dot(query, key, count: dimension) * scale
+                }
+                VectorMath.softmax(scores, count: position + 1)
+                let result = out + row * heads * dimension + head * dimension
+                result.initialize(repeating: 0, count: dimension)
+                for j in 0...position {
+                    let value = cache.pointer(layer: layer, value: true, position: j) + kvHead * dimension
+                    VectorMath.addScaled(result, value, scores[j], count: dimension)
                 }
             }
         }
@@ -275,18 +247,18 @@ struct RotaryTable {
     }
 
     /// Rotates the first `dimensions` channels of each head of each row.
-    func apply(to x: inout [Float], rows: Int, heads: Int) {
+    func apply(to x: UnsafeMutablePointer<Float>, rows: Int, heads: Int) {
         guard style != .none else { return }
         let pairs = dimensions / 2
         for row in 0..<rows {
             for head in 0..<heads {
-                let base = (row * heads + head) * headDimension
+                let base = x + (row * heads + head) * headDimension
                 for i in 0..<pairs {
                     let cosine = cosines[row * pairs + i], sine = sines[row * pairs + i]
-                    let (a, b) = style == .adjacentPairs ? (base + 2 * i, base + 2 * i + 1) : (base + i, base + i + pairs)
-                    let x0 = x[a], x1 = x[b]
-                    x[a] = x0 * cosine - x1 * sine
-                    x[b] = x0 * sine + x1 * cosine
+                    let (a, b) = style == .adjacentPairs ? (2 * i, 2 * i + 1) : (i, i + pairs)
+                    let x0 = base[a], x1 = base[b]
+                    base[a] = x0 * cosine - x1 * sine
+                    base[b] = x0 * sine + x1 * cosine
                 }
             }
         }

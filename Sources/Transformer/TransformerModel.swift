@@ -141,7 +141,7 @@ public final class TransformerModel: Sendable {
 
         let tokens = requests.flatMap(\.tokens)
         let rowCaches = rows.map { requests[$0.request].cache }
-        var forward = ForwardPass(model: self, tokens: tokens, positions: rows.map(\.position), cacheOfRow: rowCaches)
+        let forward = ForwardPass(model: self, tokens: tokens, positions: rows.map(\.position), cacheOfRow: rowCaches)
         let hidden = try forward.run(caches: caches)
 
         // Gather the rows that need outputs and run the head.

@@ -13,6 +13,15 @@ enum MatrixMultiply {
     /// Rows of W dequantized together.
     static let panel = 8
 
+    /// One product in a group: weights, optional row selection, and where the result goes.
+    struct Job {
+        var weights: WeightMatrix
+        var rows: [Int]?
+        var output: UnsafeMutablePointer<Float>
+        var outputStride: Int
+        var columns: Int { rows?.count ?? weights.rows }
+    }
+
     /// - Parameters:
     ///   - weights: N×K matrix rows (`rows` picks a subset and order; nil means all N).
     ///   - input: M×K row-major activations.
@@ -21,54 +30,100 @@ enum MatrixMultiply {
         _ weights: WeightMatrix, rows: [Int]?, input: UnsafePointer<Float>, inputRows: Int,
         output: UnsafeMutablePointer<Float>, outputStride: Int, numerics: Numerics, pool: ComputePool
     ) {
-        let columns = rows?.count ?? weights.rows
-        let k = weights.columns
-        guard columns > 0, inputRows > 0 else { return }
-        if numerics == .llamaCpp, let format = ActivationRounding.partner(for: weights.type) {
-            let rounded = UnsafeMutablePointer<Float>.allocate(capacity: inputRows * k)
-            defer { rounded.deallocate() }
-            rounded.initialize(from: input, count: inputRows * k)
-            for row in 0..<inputRows { ActivationRounding.round(rounded + row * k, count: k, to: format) }
-            multiply(weights, rows: rows, input: rounded, inputRows: inputRows, output: output,
-                     outputStride: outputStride, numerics: .exact, pool: pool)
-            if format == .q8_1 {
-                correctHalfPrecisionSums(weights, rows: rows, input: input, inputRows: inputRows, output: output,
-                                         outputStride: outputStride, pool: pool)
-            }
-            return
-        }
-        let ranges = pool.ranges(columns, alignment: panel)
-        let inputBox = UncheckedSendable(input), outputBox = UncheckedSendable(output)
-        pool.run(parts: ranges.count) { part in
-            let range = ranges[part]
-            guard !range.isEmpty else { return }
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: panel * k)
-            defer { scratch.deallocate() }
-            var column = range.lowerBound
-            while column < range.upperBound {
-                let width = min(panel, range.upperBound - column)
-                for r in 0..<width {
-                    let row = rows?[column + r] ?? (column + r)
-                    RowDequantizer.dequantize(weights.row(row), type: weights.type, count: k, into: scratch + r * k)
+        multiply([Job(weights: weights, rows: rows, output: output, outputStride: outputStride)], input: input,
+                 inputRows: inputRows, numerics: numerics, pool: pool)
+    }
+
+    /// Several products of the same input in one dispatch (Q, K and V; gate and up): one barrier instead of
+    /// three, which matters when each product takes tens of microseconds.
+    static func multiply(
+        _ jobs: [Job], input: UnsafePointer<Float>, inputRows: Int, numerics: Numerics, pool: ComputePool
+    ) {
+        guard let k = jobs.first?.weights.columns, inputRows > 0 else { return }
+        precondition(jobs.allSatisfy { $0.weights.columns == k }, "grouped products need the same input width")
+
+        // llama.cpp numerics: each job reads its input rounded to its weights' partner format.
+        var inputs = [UnsafePointer<Float>](repeating: input, count: jobs.count)
+        var corrections = [UnsafePointer<Float>?](repeating: nil, count: jobs.count)
+        var owned: [UnsafeMutablePointer<Float>] = []
+        defer { owned.forEach { $0.deallocate() } }
+        if numerics == .llamaCpp {
+            var roundedByFormat: [GGMLType: UnsafePointer<Float>] = [:]
+            var correctionsByFormat: [GGMLType: UnsafePointer<Float>] = [:]
+            for (index, job) in jobs.enumerated() {
+                guard let format = ActivationRounding.partner(for: job.weights.type) else { continue }
+                if roundedByFormat[format] == nil {
+                    let rounded = UnsafeMutablePointer<Float>.allocate(capacity: inputRows * k)
+                    owned.append(rounded)
+                    rounded.initialize(from: input, count: inputRows * k)
+                    for row in 0..<inputRows { ActivationRounding.round(rounded + row * k, count: k, to: format) }
+                    roundedByFormat[format] = UnsafePointer(rounded)
+                    if format == .q8_1 {
+                        let values = UnsafeMutablePointer<Float>.allocate(capacity: inputRows * (k / 32))
+                        owned.append(values)
+                        halfPrecisionSumCorrections(input: input, inputRows: inputRows, k: k, into: values)
+                        correctionsByFormat[format] = UnsafePointer(values)
+                    }
                 }
-                multiplyPanel(
-                    input: inputBox.value, inputRows: inputRows, k: k, panel: scratch, width: width,
-                    output: outputBox.value + column, outputStride: outputStride)
-                column += width
+                inputs[index] = roundedByFormat[format]!
+                corrections[index] = correctionsByFormat[format]
+            }
+        }
+
+        let ranges = jobs.map { pool.ranges($0.columns, alignment: panel) }
+        let parts = ranges.map(\.count).max() ?? 1
+        let box = UncheckedSendable((jobs, inputs, corrections))
+        pool.run(parts: parts) { part in
+            let (jobs, inputs, corrections) = box.value
+            for (index, job) in jobs.enumerated() where part < ranges[index].count {
+                let range = ranges[index][part]
+                guard !range.isEmpty else { continue }
+                computeSlice(job, columns: range, input: inputs[index], inputRows: inputRows)
+                if let correction = corrections[index] {
+                    applyHalfPrecisionSumCorrections(job, columns: range, corrections: correction, inputRows: inputRows)
+                }
             }
         }
     }
 
+    /// Computes output columns `columns` of one product, on the calling thread.
+    static func computeSlice(_ job: Job, columns range: Range<Int>, input: UnsafePointer<Float>, inputRows: Int) {
+        let weights = job.weights, rows = job.rows
+        let k = weights.columns
+        if inputRows < 4, weights.type == .q4_1 || weights.type == .q8_0 {
+            for row in 0..<inputRows {
+                let x = input + row * k, y = job.output + row * job.outputStride
+                if weights.type == .q4_1 {
+                    multiplyFused(Q4_1Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
+                } else {
+                    multiplyFused(Q8_0Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
+                }
+            }
+            return
+        }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: panel * k)
+        defer { scratch.deallocate() }
+        var column = range.lowerBound
+        while column < range.upperBound {
+            let width = min(panel, range.upperBound - column)
+            for r in 0..<width {
+                let row = rows?[column + r] ?? (column + r)
+                RowDequantizer.dequantize(weights.row(row), type: weights.type, count: k, into: scratch + r * k)
+            }
+            multiplyPanel(input: input, inputRows: inputRows, k: k, panel: scratch, width: width,
+                          output: job.output + column, outputStride: job.outputStride)
+            column += width
+        }
+    }
+
     /// ggml's Q4_1/Q5_1 dot product adds `m · s` per block, where `s = d·Σq` of the activation block is stored as
-    /// a half. The rounded activations already give `m · d·Σq` exactly; this adds `m · (half(d·Σq) − half(d)·Σq)`
-    /// per block so the result is llama.cpp's, not just its activation rounding.
-    static func correctHalfPrecisionSums(
-        _ weights: WeightMatrix, rows: [Int]?, input: UnsafePointer<Float>, inputRows: Int,
-        output: UnsafeMutablePointer<Float>, outputStride: Int, pool: ComputePool
+    /// a half. The rounded activations already give `m · half(d)·Σq`; `halfPrecisionSumCorrections` computes
+    /// `half(d·Σq) − half(d)·Σq` per activation block, and `applyHalfPrecisionSumCorrections` adds `m ·` that, so
+    /// the result is llama.cpp's and not just its activation rounding.
+    static func halfPrecisionSumCorrections(
+        input: UnsafePointer<Float>, inputRows: Int, k: Int, into corrections: UnsafeMutablePointer<Float>
     ) {
-        let k = weights.columns, blocks = k / 32
-        let corrections = UnsafeMutablePointer<Float>.allocate(capacity: inputRows * blocks)
-        defer { corrections.deallocate() }
+        let blocks = k / 32
         for row in 0..<inputRows {
             for block in 0..<blocks {
                 let x = input + row * k + block * 32
@@ -83,23 +138,67 @@ enum MatrixMultiply {
                 corrections[row * blocks + block] = stored - implied
             }
         }
-        let columns = rows?.count ?? weights.rows
-        let ranges = pool.ranges(columns)
-        let outputBox = UncheckedSendable(output), correctionBox = UncheckedSendable(corrections)
+    }
+
+    static func applyHalfPrecisionSumCorrections(
+        _ job: Job, columns range: Range<Int>, corrections: UnsafePointer<Float>, inputRows: Int
+    ) {
+        let weights = job.weights
+        let blocks = weights.columns / 32
         let blockBytes = weights.type.bytesPerBlock
-        pool.run(parts: ranges.count) { part in
-            for column in ranges[part] {
-                let row = weights.row(rows?[column] ?? column)
-                for inputRow in 0..<inputRows {
-                    var total: Float = 0
-                    for block in 0..<blocks {
-                        let minimum = HalfPrecision.float(fromHalfBits: UInt16(littleEndian:
-                            row.loadUnaligned(fromByteOffset: block * blockBytes + 2, as: UInt16.self)))
-                        total += minimum * correctionBox.value[inputRow * blocks + block]
-                    }
-                    outputBox.value[inputRow * outputStride + column] += total
+        for column in range {
+            let row = weights.row(job.rows?[column] ?? column)
+            for inputRow in 0..<inputRows {
+                var total: Float = 0
+                for block in 0..<blocks {
+                    let minimum = HalfPrecision.float(fromHalfBits: UInt16(littleEndian:
+                        row.loadUnaligned(fromByteOffset: block * blockBytes + 2, as: UInt16.self)))
+                    total += minimum * corrections[inputRow * blocks + block]
                 }
+                job.output[inputRow * job.outputStride + column] += total
             }
+        }
+    }
+
+    /// One row of A times weight rows `columns`, dequantizing each 32-element block in registers (the decode
+    /// path: with one row of A, writing dequantized weights to memory and reading them back cost as much as the
+    /// arithmetic). Each output accumulates over k in the same order as `dot`, so results equal the batched path's.
+    @inline(__always)
+    static func multiplyFused<Decoder: BlockDecoder>(
+        _: Decoder.Type, _ weights: WeightMatrix, rows: [Int]?, columns: Range<Int>, input a: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        let blocks = weights.columns / 32
+        @inline(__always) func accumulate(
+            _ acc: SIMD8<Float>, _ w: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
+            _ x0: SIMD8<Float>, _ x1: SIMD8<Float>, _ x2: SIMD8<Float>, _ x3: SIMD8<Float>
+        ) -> SIMD8<Float> {
+            multiplyAdd(multiplyAdd(multiplyAdd(multiplyAdd(acc, x0, w.0), x1, w.1), x2, w.2), x3, w.3)
+        }
+        // Two weight rows at a time: with four, the broadcast scales and accumulators spilled to the stack.
+        var column = columns.lowerBound
+        while column + 2 <= columns.upperBound {
+            let r0 = weights.row(rows?[column] ?? column), r1 = weights.row(rows?[column + 1] ?? column + 1)
+            var c0 = SIMD8<Float>(), c1 = SIMD8<Float>()
+            var offset = 0
+            for b in 0..<blocks {
+                let x0 = load(a, 32 * b), x1 = load(a, 32 * b + 8), x2 = load(a, 32 * b + 16), x3 = load(a, 32 * b + 24)
+                c0 = accumulate(c0, Decoder.decode(r0 + offset), x0, x1, x2, x3)
+                c1 = accumulate(c1, Decoder.decode(r1 + offset), x0, x1, x2, x3)
+                offset &+= Decoder.bytesPerBlock
+            }
+            output[column] = horizontalSum(c0); output[column + 1] = horizontalSum(c1)
+            column += 2
+        }
+        while column < columns.upperBound {
+            let r = weights.row(rows?[column] ?? column)
+            var c = SIMD8<Float>()
+            for b in 0..<blocks {
+                c = accumulate(c, Decoder.decode(r + b * Decoder.bytesPerBlock),
+                               load(a, 32 * b), load(a, 32 * b + 8), load(a, 32 * b + 16), load(a, 32 * b + 24))
+            }
+            output[column] = horizontalSum(c)
+            column += 1
         }
     }
 
@@ -206,5 +305,27 @@ enum MatrixMultiply {
         c[2] = finish(c2, a, w + 2 * k, k); c[3] = finish(c3, a, w + 3 * k, k)
         c[4] = finish(c4, a, w + 4 * k, k); c[5] = finish(c5, a, w + 5 * k, k)
         c[6] = finish(c6, a, w + 6 * k, k); c[7] = finish(c7, a, w + 7 * k, k)
+    }
+}
+
+/// Decodes one 32-element block into four vectors, for the fused decode kernel.
+protocol BlockDecoder {
+    static var bytesPerBlock: Int { get }
+    static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+}
+
+enum Q4_1Decoder: BlockDecoder {
+    static var bytesPerBlock: Int { 20 }
+    @inline(__always)
+    static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        RowDequantizer.q4_1Block(block)
+    }
+}
+
+enum Q8_0Decoder: BlockDecoder {
+    static var bytesPerBlock: Int { 34 }
+    @inline(__always)
+    static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        RowDequantizer.q8_0Block(block)
     }
 }

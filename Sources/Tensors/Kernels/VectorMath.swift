@@ -9,7 +9,10 @@ package enum VectorMath {
     /// e^x for eight lanes; x below -87.3 gives 0, above 88.7 gives +inf.
     @inline(__always)
     package static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.33), upperBound: SIMD8(repeating: 88.72))
+        // (`clamped(lowerBound:upperBound:)` is an outlined generic call; masks inline.)
+        let low = SIMD8<Float>(repeating: -87.33), high = SIMD8<Float>(repeating: 88.72)
+        var clamped = x.replacing(with: low, where: x .< low)
+        clamped.replace(with: high, where: clamped .> high)
         // n = round(x / ln 2) with the 1.5·2^23 trick (exact for |n| < 2^22).
         let magic = SIMD8<Float>(repeating: 12_582_912)
         let shifted = multiplyAdd(magic, clamped, SIMD8(repeating: 1.442_695_040_888_963_4))
@@ -134,26 +137,45 @@ package enum VectorMath {
 
     // MARK: Softmax and dot products
 
-    /// In-place softmax of `count` values (max subtracted; the sum accumulated in Double).
+    /// In-place softmax of `count` values (max subtracted; the sum in eight float lanes reduced in a fixed order).
     package static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        var maximum = -Float.infinity
-        for i in 0..<count { maximum = max(maximum, x[i]) }
-        var sum = 0.0
+        var maxima = SIMD8<Float>(repeating: -.infinity)
         var i = 0
+        while i + 8 <= count {
+            let v = load(x, i)
+            maxima.replace(with: v, where: v .> maxima)
+            i &+= 8
+        }
+        var maximum = maxima.max()
+        while i < count {
+            maximum = max(maximum, x[i])
+            i &+= 1
+        }
+        var lanes = SIMD8<Float>()
+        i = 0
         let m = SIMD8<Float>(repeating: maximum)
         while i + 8 <= count {
             let e = exp(load(x, i) - m)
             store(e, x, i)
-            for lane in 0..<8 { sum += Double(e[lane]) }
+            lanes += e
+            i &+= 8
+        }
+        var sum = horizontalSum(lanes)
+        while i < count {
+            x[i] = exp(x[i] - maximum)
+            sum += x[i]
+            i &+= 1
+        }
+        let inverse = 1 / sum
+        i = 0
+        while i + 8 <= count {
+            store(load(x, i) * inverse, x, i)
             i &+= 8
         }
         while i < count {
-            x[i] = exp(x[i] - maximum)
-            sum += Double(x[i])
+            x[i] *= inverse
             i &+= 1
         }
-        let inverse = Float(1 / sum)
-        for j in 0..<count { x[j] *= inverse }
     }
 
     /// Σ a[i]·b[i] in the kernels' fixed order.
