@@ -33,9 +33,12 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "Transformer", targets: ["Transformer"]),
+        .library(name: "Randomness", targets: ["Randomness"]),
         .executable(name: "sdscm", targets: ["sdscm"]),
     ],
     targets: [
+        // Counter-based random numbers (Philox) and platform-independent math for noise: no dependencies.
+        .target(name: "Randomness"),
         // Layer 1: the GGUF container format (memory-mapped, validated before any pointer is formed).
         .target(name: "GGUF"),
         // Layer 2: ggml tensor formats: block layouts, dequantization, matmul and elementwise kernels.
@@ -43,9 +46,9 @@ let package = Package(
         // Layer 3: tokenizers identical to llama.cpp's (SentencePiece and byte-level BPE), built from GGUF metadata.
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         // Layer 4: architectures (llama, qwen2, qwen3, gpt2), forkable KV cache, batched evaluation.
-        .target(name: "Transformer", dependencies: ["GGUF", "Tensors", "Tokenizers"], swiftSettings: computeSettings),
+        .target(name: "Transformer", dependencies: ["GGUF", "Tensors", "Tokenizers", "Randomness"], swiftSettings: computeSettings),
         // The public umbrella module users import.
-        .target(name: "SDSCM", dependencies: ["GGUF", "Tensors", "Tokenizers", "Transformer"]),
+        .target(name: "SDSCM", dependencies: ["GGUF", "Tensors", "Tokenizers", "Transformer", "Randomness"]),
         // The `sdscm` commands, as a library so tests can run them in-process.
         .target(name: "SDSCMCommandLine", dependencies: ["SDSCM"]),
         .executableTarget(name: "sdscm", dependencies: ["SDSCMCommandLine"]),
@@ -59,6 +62,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["GGUF", "Tensors", "TestSupport"], swiftSettings: computeSettings),
         .testTarget(name: "TokenizersTests", dependencies: ["GGUF", "Tokenizers", "TestSupport"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TestSupport"], swiftSettings: computeSettings),
+        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "CommandLineTests", dependencies: ["SDSCMCommandLine", "TestSupport"]),
     ]
 )

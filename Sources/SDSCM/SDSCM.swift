@@ -3,3 +3,4 @@
 @_exported import Tensors
 @_exported import Tokenizers
 @_exported import Transformer
+@_exported import Randomness

@@ -6,6 +6,14 @@ import Musl
 import Darwin
 #endif
 
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Musl)
+private let systemWrite = Musl.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif
+
 /// Where a command writes: the process's stdout/stderr, or buffers in tests.
 public final class CommandIO: @unchecked Sendable {
     private let writeOut: (String) -> Void
@@ -22,7 +30,7 @@ public final class CommandIO: @unchecked Sendable {
         var written = 0
         bytes.withUnsafeMutableBytes { buffer in
             while written < buffer.count {
-                let result = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                let result = systemWrite(descriptor, buffer.baseAddress! + written, buffer.count - written)
                 if result > 0 {
                     written += result
                 } else if result < 0 && errno == EINTR {
@@ -42,6 +50,9 @@ public final class CommandIO: @unchecked Sendable {
 
     /// Writes `text` and a newline to standard output.
     public func print(_ text: String = "") { writeOut(text + "\n") }
+
+    /// Writes `text` to standard output as is (streamed generation output).
+    public func write(_ text: String) { writeOut(text) }
 
     /// Writes `text` and a newline to standard error.
     public func printError(_ text: String) { writeError(text + "\n") }

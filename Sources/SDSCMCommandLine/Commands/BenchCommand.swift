@@ -1,32 +1,51 @@
 import Foundation
 import SDSCM
 
-/// `sdscm bench <benchmark> …`: throughput measurements, reported as medians of repeated runs.
+/// `sdscm bench …`: throughput measurements, reported as medians of repeated runs.
 public enum BenchCommand: Command {
     public static let name = "bench"
-    public static let summary = "Measure throughput (tokenizer) on this machine."
-    public static let synopsis = "sdscm bench tokenizer --model <file.gguf> [--input FILE] [--megabytes N] [--repeat R] [--json] [--write-corpus FILE]"
+    public static let summary = "Measure model (prompt processing, generation) or tokenizer throughput on this machine."
+    public static let synopsis = """
+        sdscm bench --model <file.gguf> [--threads N] [--prompt-tokens P] [--gen-tokens G] [--repetitions R] [--numerics exact|llama.cpp] [--json]
+               sdscm bench tokenizer --model <file.gguf> [--input FILE] [--megabytes N] [--repeat R] [--json] [--write-corpus FILE]
+        """
     public static let discussion = """
+        Model (no benchmark name): measured as llama-bench does, so the numbers compare (Scripts/bench-vs-llamacpp.sh \
+        runs both). pp: P tokens (default 256) evaluated in one batch on an empty cache, logits for the last one. \
+        tg: G tokens (default 32) evaluated one at a time on an empty cache, full logits for each. One warm-up run, \
+        then R timed runs (default 5); medians are reported. rss_mb is the process's peak resident memory, which \
+        includes the pages of the memory-mapped model file that were touched. JSON: {"threads": …, "pp": \
+        {"tokens": …, "tokens_per_second": …}, "tg": {…}, "rss_mb": …, …}.
         tokenizer: encodes a mixed corpus (English prose, code, digits, CJK, Cyrillic, Arabic, emoji, whitespace runs; \
         or the file given with --input) on one thread, R times (default 5), and reports the median throughput in \
         MB/s and tokens/s. --write-corpus writes the default corpus to FILE and exits, so other tokenizers (see \
         Scripts/bench-tokenizer.sh for llama.cpp) can be timed on the same bytes.
         """
     public static let options: [OptionSpec] = [
-        .value("model", "PATH", "The GGUF file whose tokenizer to measure."),
+        .value("model", "PATH", "The GGUF model file."),
+        .value("threads", "N", "Model: compute threads (default: one per processor)."),
+        .value("prompt-tokens", "P", "Model: tokens in the prompt-processing test (default 256)."),
+        .value("gen-tokens", "G", "Model: tokens in the generation test (default 32)."),
+        .value("repetitions", "R", "Model: timed runs; medians are reported (default 5)."),
+        .value("numerics", "MODE", "Model: exact (default) or llama.cpp."),
         .value("input", "FILE", "Text to encode instead of the built-in corpus."),
         .value("megabytes", "N", "Size of the built-in corpus in MB (default 1)."),
-        .value("repeat", "R", "Number of timed runs; the median is reported (default 5)."),
+        .value("repeat", "R", "Tokenizer: timed runs; the median is reported (default 5)."),
         .value("write-corpus", "FILE", "Write the built-in corpus to FILE and exit."),
         .flag("json", "Print the result as JSON."),
     ]
 
     public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
-        guard arguments.positionals == ["tokenizer"] else {
-            throw UsageError(command: name, arguments.positionals.isEmpty
-                ? "missing the benchmark to run (available: tokenizer)"
-                : "unknown benchmark '\(arguments.positionals.joined(separator: " "))' (available: tokenizer)")
+        switch arguments.positionals {
+        case []: try ModelBenchmark.run(arguments, io: io)
+        case ["tokenizer"]: try runTokenizer(arguments, io: io)
+        default:
+            throw UsageError(command: name, "unknown benchmark '\(arguments.positionals.joined(separator: " "))' "
+                             + "(give --model alone for the model benchmark, or 'tokenizer')")
         }
+    }
+
+    static func runTokenizer(_ arguments: ParsedArguments, io: CommandIO) throws {
         let megabytes = try positiveInteger(arguments, "megabytes", default: 1)
         let repeats = try positiveInteger(arguments, "repeat", default: 5)
         let corpus: [UInt8]

@@ -9,10 +9,10 @@ package enum VectorMath {
     /// e^x for eight lanes; x below -87.3 gives 0, above 88.7 gives +inf.
     @inline(__always)
     package static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        // (`clamped(lowerBound:upperBound:)` is an outlined generic call; masks inline.)
+        // Each comparison mask is formed once and used once: a mask kept alive across the polynomial is
+        // materialised lane by lane through memory (measured: exp took 5× longer).
         let low = SIMD8<Float>(repeating: -87.33), high = SIMD8<Float>(repeating: 88.72)
-        var clamped = x.replacing(with: low, where: x .< low)
-        clamped.replace(with: high, where: clamped .> high)
+        let clamped = pointwiseMin(pointwiseMax(x, low), high)
         // n = round(x / ln 2) with the 1.5·2^23 trick (exact for |n| < 2^22).
         let magic = SIMD8<Float>(repeating: 12_582_912)
         let shifted = multiplyAdd(magic, clamped, SIMD8(repeating: 1.442_695_040_888_963_4))
@@ -30,10 +30,9 @@ package enum VectorMath {
         p = multiplyAdd(r + 1, p, r * r)
         // Scale by 2^n through the exponent bits.
         let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-        var result = p * unsafeBitCast(exponent, to: SIMD8<Float>.self)
-        result.replace(with: 0, where: x .< SIMD8(repeating: -87.33))
-        result.replace(with: .infinity, where: x .> SIMD8(repeating: 88.72))
-        return result
+        let result = p * unsafeBitCast(exponent, to: SIMD8<Float>.self)
+        // Below the clamp the result is 0 and above it infinity, as for the exact function.
+        return result.replacing(with: 0, where: x .< low).replacing(with: .infinity, where: x .> high)
     }
 
     /// e^x for one value, through the vector routine (so scalar and vector paths agree).

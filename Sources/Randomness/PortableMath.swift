@@ -1,0 +1,34 @@
+/// Elementary functions computed with IEEE-754 additions, multiplications and divisions only, so they give the
+/// same bits on every platform and C library.
+///
+/// Noise must be reproducible byte for byte: a Gumbel variate that differs in its last bit between glibc and
+/// Apple's libm could flip an argmax and change a sampled token. Accuracy is a few ulp, far below anything a
+/// sampler can notice.
+public enum PortableMath {
+    /// Natural logarithm of a positive, finite `x` (NaN otherwise; `-infinity` at 0).
+    @inlinable
+    public static func log(_ x: Double) -> Double {
+        guard x > 0 else { return x == 0 ? -.infinity : .nan }
+        guard x.isFinite else { return x }
+        // x = m · 2^k with m in [1/√2, √2), then log m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.1716.
+        var m = x.significand  // [1, 2)
+        var k = Double(x.exponent)
+        if m > 1.4142135623730951 {
+            m *= 0.5
+            k += 1
+        }
+        let s = (m - 1) / (m + 1)
+        let s2 = s * s
+        // atanh(s)/s = Σ s^(2n)/(2n+1); 12 terms leave a truncation error below 1e-19 relative.
+        var series = 1.0 / 25.0
+        var n = 11.0
+        while n >= 0 {
+            series = series * s2 + 1.0 / (2 * n + 1)
+            n -= 1
+        }
+        // ln 2 split into a part exact in k·high and a tail, so large exponents lose no precision.
+        let ln2High = 0.6931471803691238
+        let ln2Low = 1.9082149292705877e-10
+        return k * ln2High + (2 * s * series + k * ln2Low)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import SDSCM
+
+/// `sdscm generate --model <gguf> --prompt <text> [--max-tokens N] [--temperature T] [--seed S]`.
+public enum GenerateCommand: Command {
+    public static let name = "generate"
+    public static let summary = "Continue a prompt with the model: greedy at temperature 0, otherwise sampled reproducibly."
+    public static let synopsis = "sdscm generate --model <file.gguf> --prompt <text> [--max-tokens N] [--temperature T] [--seed S] [--threads N] [--numerics exact|llama.cpp] [--parse-special] [--no-bos] [--json]"
+    public static let discussion = """
+        Generates up to N tokens (default 64), stopping early at an end-of-generation token or when the context is \
+        full. Temperature 0 (the default) is greedy decoding. At T > 0 each token is drawn from softmax(logits / T) \
+        by the Gumbel-max trick, with the noise of every (position, token) pair keyed by the seed (default 0): the \
+        same seed gives the same text on any machine and thread count.
+        Text output streams the generated text (not the prompt) to standard output as it is produced. --json \
+        prints {"prompt_ids": [...], "ids": [...], "text": "…", "stop": "max_tokens" | "end_of_generation" | \
+        "context_full", "seconds": …} at the end (seconds: prompt and generation together).
+        """
+    public static let options: [OptionSpec] = ModelOptions.specs + ModelOptions.promptSpecs + [
+        .value("max-tokens", "N", "Most tokens to generate (default 64)."),
+        .value("temperature", "T", "Sampling temperature ≥ 0 (default 0: greedy)."),
+        .value("seed", "S", "Seed for sampling at T > 0 (unsigned 64-bit integer, default 0)."),
+        .flag("json", "Print JSON at the end instead of streaming text."),
+    ]
+
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+        guard arguments.positionals.isEmpty else {
+            throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])' (give the prompt with --prompt)")
+        }
+        let maxTokens = try ModelOptions.positiveInteger(arguments, "max-tokens", default: 64, command: name)
+        var temperature = 0.0
+        if let text = arguments.value("temperature") {
+            guard let value = Double(text), value >= 0, value.isFinite else {
+                throw UsageError(command: name, "--temperature must be a number ≥ 0, got '\(text)'")
+            }
+            temperature = value
+        }
+        var seed: UInt64 = 0
+        if let text = arguments.value("seed") {
+            guard let value = UInt64(text) else {
+                throw UsageError(command: name, "--seed must be an unsigned 64-bit integer, got '\(text)'")
+            }
+            seed = value
+        }
+        let text = try ModelOptions.promptText(arguments, command: name)
+        let model = try ModelOptions.load(arguments, command: name)
+        let prompt = try ModelOptions.tokenize(text, arguments, model: model)
+        let sampler = try TokenSampler(temperature: temperature, seed: seed)
+        let json = arguments.flag("json")
+        var detokenizer = StreamingDetokenizer(vocabulary: model.tokenizer.vocabulary)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let (tokens, stop) = try model.generate(prompt: prompt, maxTokens: maxTokens, sampler: sampler) { token in
+            if !json { io.write(try detokenizer.append(token)) }
+            return true
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if json {
+            let generated = try model.tokenizer.vocabulary.decode(tokens)
+            io.print(JSONValue.object([
+                ("prompt_ids", .array(prompt.map(JSONValue.int))), ("ids", .array(tokens.map(JSONValue.int))),
+                ("text", .string(generated)), ("stop", .string(stop.rawValue)),
+                ("seconds", .double(seconds)),
+            ]).rendered())
+        } else {
+            io.print(try detokenizer.finish())
+        }
+    }
+}
