@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "Transformer", targets: ["Transformer"]),
         .library(name: "Randomness", targets: ["Randomness"]),
+        .library(name: "LanguageModels", targets: ["LanguageModels"]),
         .executable(name: "sdscm", targets: ["sdscm"]),
     ],
     targets: [
@@ -47,8 +48,11 @@ let package = Package(
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         // Layer 4: architectures (llama, qwen2, qwen3, gpt2), forkable KV cache, batched evaluation.
         .target(name: "Transformer", dependencies: ["GGUF", "Tensors", "Tokenizers", "Randomness"], swiftSettings: computeSettings),
-        // The public umbrella module users import.
-        .target(name: "SDSCM", dependencies: ["GGUF", "Tensors", "Tokenizers", "Transformer", "Randomness"]),
+        // Layer 5: the `LanguageModel` protocol the causal core needs, the transformer behind it, and a mock.
+        .target(name: "LanguageModels", dependencies: ["Tensors", "Tokenizers", "Transformer", "Randomness"]),
+        // Layer 6, the umbrella module users import: the causal core (graph, mechanisms, noise, samplers, exact
+        // queries, configuration files) and re-exports of every layer below.
+        .target(name: "SDSCM", dependencies: ["GGUF", "Tensors", "Tokenizers", "Transformer", "Randomness", "LanguageModels"]),
         // The `sdscm` commands, as a library so tests can run them in-process.
         .target(name: "SDSCMCommandLine", dependencies: ["SDSCM"]),
         .executableTarget(name: "sdscm", dependencies: ["SDSCMCommandLine"]),
@@ -63,6 +67,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["GGUF", "Tokenizers", "TestSupport"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TestSupport"], swiftSettings: computeSettings),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
+        .testTarget(name: "CausalTests", dependencies: ["SDSCM", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["SDSCMCommandLine", "TestSupport"]),
     ]
 )

@@ -31,4 +31,33 @@ public enum PortableMath {
         let ln2Low = 1.9082149292705877e-10
         return k * ln2High + (2 * s * series + k * ln2Low)
     }
+
+    /// e^x, to a few ulp; 0 below about −745 and infinity above about 709.8.
+    @inlinable
+    public static func exp(_ x: Double) -> Double {
+        guard !x.isNaN else { return x }
+        if x > 709.782712893384 { return .infinity }
+        if x < -745.1332191019412 { return 0 }
+        // x = k·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split so that k·high is exact).
+        let k = (x * 1.4426950408889634).rounded(.toNearestOrEven)
+        let r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10
+        // Taylor series of e^r: 14 terms leave a truncation error below 1e-18 for |r| ≤ 0.35.
+        var term = 1.0, sum = 1.0
+        var n = 1.0
+        while n <= 14 {
+            term = term * r / n
+            sum += term
+            n += 1
+        }
+        // Scale by 2^k; near the ends of the range in two steps, so that 2^k itself never overflows and a
+        // subnormal result is rounded once.
+        let exponent = Int(k)
+        if exponent < -1000 {
+            return sum * Double(sign: .plus, exponent: exponent + 600, significand: 1) * 0x1p-600
+        }
+        if exponent > 1000 {
+            return sum * Double(sign: .plus, exponent: exponent - 600, significand: 1) * 0x1p600
+        }
+        return sum * Double(sign: .plus, exponent: exponent, significand: 1)
+    }
 }

@@ -4,3 +4,4 @@
 @_exported import Tokenizers
 @_exported import Transformer
 @_exported import Randomness
+@_exported import LanguageModels

@@ -102,4 +102,25 @@ import Testing
         #expect(PortableMath.log(-1).isNaN)
         #expect(PortableMath.log(.infinity) == .infinity)
     }
+
+    @Test func expMatchesTheCLibrary() {
+        let philox = Philox(seed: 6)
+        var worstULPs = 0.0
+        for index in 0..<20_000 {
+            let x = Philox.openUnitInterval(philox.word(0, 0, 0, UInt64(index))) * 1400 - 700
+            let ours = PortableMath.exp(x), theirs = Foundation.exp(x)
+            worstULPs = max(worstULPs, abs(ours - theirs) / theirs.ulp)
+        }
+        for x in [0.0, 1.0, -1.0, 0.5, 709.7, -708.0, -744.0, 1e-300, -1e-300] {
+            let ours = PortableMath.exp(x), theirs = Foundation.exp(x)
+            if theirs.isNormal { worstULPs = max(worstULPs, abs(ours - theirs) / theirs.ulp) }
+            else { #expect(abs(ours - theirs) <= 2 * theirs.ulp, "\(x)") }
+        }
+        #expect(worstULPs <= 2)
+        #expect(PortableMath.exp(-.infinity) == 0)
+        #expect(PortableMath.exp(.infinity) == .infinity)
+        #expect(PortableMath.exp(800) == .infinity)
+        #expect(PortableMath.exp(-800) == 0)
+        #expect(PortableMath.exp(.nan).isNaN)
+    }
 }
