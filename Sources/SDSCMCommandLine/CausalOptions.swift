@@ -1,0 +1,61 @@
+import Foundation
+import SDSCM
+
+/// Options shared by the causal commands: the configuration file, the language model, interventions.
+enum CausalOptions {
+    static let configSpec = OptionSpec.value("config", "FILE", "The causal model's JSON configuration.")
+
+    /// Loads `--config`.
+    static func configuration(_ arguments: ParsedArguments, command: String) throws -> CausalModelConfiguration {
+        guard let path = arguments.value("config") else { throw UsageError(command: command, "missing --config <file.json>") }
+        return try CausalModelConfiguration(path: path)
+    }
+
+    /// Builds the model: the language model from `--model` (needed unless every equation is user-defined).
+    static func model(_ configuration: CausalModelConfiguration, _ arguments: ParsedArguments, command: String) throws -> CausalModel {
+        var scoring: ScoringMode?
+        if let text = arguments.value("scoring") {
+            guard let mode = ScoringMode(rawValue: text) else {
+                throw UsageError(command: command, "--scoring must be sum, mean or reference, got '\(text)'")
+            }
+            scoring = mode
+        }
+        var languageModel: (any LanguageModel)?
+        if arguments.value("model") != nil {
+            languageModel = TransformerLanguageModel(model: try ModelOptions.load(arguments, command: command))
+        } else {
+            let graph = try configuration.graph()
+            let needsModel = graph.variables.contains { variable in
+                variable.isText || configuration.equations[variable.name] == nil
+            }
+            if needsModel { throw UsageError(command: command, "missing --model <file.gguf> (the configuration has language-model mechanisms)") }
+        }
+        return try configuration.makeModel(languageModel: languageModel, scoring: scoring)
+    }
+
+    /// Parses `VAR=VALUE` (a fixed value) or `VAR~uniform` (a uniform random assignment).
+    static func intervention(_ text: String, option: String, command: String) throws -> (String, Intervention) {
+        if let tilde = text.firstIndex(of: "~"), !text.contains("=") || tilde < text.firstIndex(of: "=")! {
+            let name = String(text[..<tilde]), kind = String(text[text.index(after: tilde)...])
+            guard kind == "uniform", !name.isEmpty else {
+                throw UsageError(command: command, "--\(option) '\(text)': expected VAR=VALUE or VAR~uniform")
+            }
+            return (name, .uniform)
+        }
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+            throw UsageError(command: command, "--\(option) '\(text)': expected VAR=VALUE or VAR~uniform")
+        }
+        return (String(text[..<equals]), .value(String(text[text.index(after: equals)...])))
+    }
+
+    /// Every `--do` as one set of interventions.
+    static func interventions(_ arguments: ParsedArguments, command: String) throws -> [String: Intervention] {
+        var result: [String: Intervention] = [:]
+        for text in arguments.values("do") {
+            let (name, intervention) = try intervention(text, option: "do", command: command)
+            guard result[name] == nil else { throw UsageError(command: command, "--do names '\(name)' twice") }
+            result[name] = intervention
+        }
+        return result
+    }
+}

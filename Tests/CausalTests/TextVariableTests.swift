@@ -1,0 +1,84 @@
+import Foundation
+import SDSCM
+import Testing
+
+/// Free-text variables on the mock: generation limits, replayed and abducted counterfactuals.
+@Suite struct TextVariableTests {
+    static func model(temperature: Double = 1, topK: Int = 0, topP: Double = 1) throws -> CausalModel {
+        let graph = try Graph([
+            .categorical("pet", ["cat", "dog"], prefix: "The pet is ", suffix: "."),
+            .text("note", .init(maxTokens: 6, stop: ["."], temperature: temperature, topK: topK, topP: topP),
+                  prefix: "The note: ", parents: ["pet"]),
+            .categorical("color", ["red", "blue"], prefix: "The color is ", parents: ["note"]),
+        ])
+        return try CausalModel(graph: graph, languageModel: MockModels.hashed(seed: 3, spread: 6))
+    }
+
+    @Test func generationRespectsLimitsAndStops() throws {
+        let model = try Self.model()
+        let sampler = Sampler(model: model, seed: 1)
+        var stopped = 0
+        for unit in try sampler.sample(units: 0..<300) {
+            let tokens = try #require(unit.tokens[1])
+            #expect(tokens.count <= 6)
+            #expect(!unit.values[1].contains("."))
+            #expect(unit.texts[1] == "The note: " + unit.values[1])
+            if tokens.count < 6 { stopped += 1 }
+            // The value is the text of the tokens, cut before the stop string.
+            let decoded = try model.languageModel!.detokenize(tokens)
+            #expect(decoded.hasPrefix(unit.values[1]))
+        }
+        #expect(stopped > 0)
+    }
+
+    @Test func replayAndAbductionReproduceTheFactualText() throws {
+        let model = try Self.model()
+        let sampler = Sampler(model: model, seed: 2)
+        var changed = 0
+        for unit in try sampler.sample(units: 0..<40) {
+            let same = try sampler.counterfactual(of: unit, interventions: ["pet": .value(unit.values[0])])
+            #expect(same.values == unit.values && same.tokens[1] == unit.tokens[1])
+            let other = unit.values[0] == "cat" ? "dog" : "cat"
+            let flipped = try sampler.counterfactual(of: unit, interventions: ["pet": .value(other)])
+            if flipped.values[1] != unit.values[1] { changed += 1 }
+            // Abduction from the text alone (no token ids) reproduces it under the factual value.
+            let observation = Dictionary(uniqueKeysWithValues: zip(model.graph.variables.map(\.name), unit.values))
+            let draws = try sampler.counterfactuals(of: observation, unit: unit.index,
+                                                    interventions: ["pet": .value(unit.values[0])], draws: 3)
+            for draw in draws { #expect(draw.values == unit.values) }
+        }
+        #expect(changed > 10)
+    }
+
+    @Test func greedyTextIsDeterministic() throws {
+        let model = try Self.model(temperature: 0)
+        let sampler = Sampler(model: model, seed: 3)
+        let units = try sampler.sample(units: 0..<20)
+        let cats = units.filter { $0.values[0] == "cat" }.map { $0.values[1] }
+        #expect(Set(cats).count <= 1)
+    }
+
+    /// top-k keeps the k most likely tokens: every generated token is among them.
+    @Test func topKRestrictsTokens() throws {
+        let model = try Self.model(topK: 3)
+        let sampler = Sampler(model: model, seed: 4)
+        let mock = MockModels.hashed(seed: 3, spread: 6)
+        for unit in try sampler.sample(units: 0..<30) {
+            let prompt = mock.tokenize("The pet is \(unit.values[0]). The note: ", addSpecial: true)
+            var context = prompt
+            for token in unit.tokens[1]! {
+                let distribution = try mock.distribution(after: context)
+                let rank = distribution.filter { $0 > distribution[token] }.count
+                #expect(rank < 3)
+                context.append(token)
+            }
+        }
+    }
+
+    @Test func exactQueriesRefuseTextAncestors() throws {
+        let model = try Self.model()
+        #expect(throws: CausalModelError.needsCategorical(variable: "note", query: "exact marginals")) {
+            try ExactInference(model: model).marginals()
+        }
+    }
+}
