@@ -59,6 +59,7 @@ let package = Package(
 
         // Examples are built with the package so they never rot.
         .executableTarget(name: "ReadGGUF", dependencies: ["SDSCM"], path: "Examples/ReadGGUF"),
+        .executableTarget(name: "ClinicCounterfactuals", dependencies: ["SDSCM"], path: "Examples/ClinicCounterfactuals"),
 
         // Shared test helpers: fixture paths, fetched-model lookup, byte builders.
         .target(name: "TestSupport", dependencies: ["SDSCM"], path: "Tests/TestSupport"),

@@ -152,4 +152,29 @@ import Testing
         let low = try exact.marginals(interventions: ["B": .value("low")])["D"]![0]
         #expect(abs(ate - (high - low)) < 1e-12)
     }
+
+    /// The worked example of Documentation/Concepts.md: P(yes | a) = 0.3, P(yes | b) = 0.6. A unit observed with
+    /// T = a, Y = no has, under do(T = b), Y = yes with probability (0.6 − 0.3) / 0.7 = 3/7 (shared noise), and a
+    /// unit with Y = yes keeps it. Under paper semantics the counterfactual is a fresh draw: 0.6 whatever was seen.
+    @Test func conceptsWorkedExample() throws {
+        let graph = try Graph([.categorical("T", ["a", "b"]), .categorical("Y", ["yes", "no"], parents: ["T"])])
+        let model = try CausalModel(graph: graph, languageModel: nil, equations: [
+            "T": UniformEquation(),
+            "Y": ProbabilityTable(rows: [.init(when: ["T": "a"], probabilities: ["yes": 0.3, "no": 0.7]),
+                                         .init(when: ["T": "b"], probabilities: ["yes": 0.6, "no": 0.4])]),
+        ])
+        let sampler = Sampler(model: model, seed: 8)
+        let draws = 40_000
+        let fromNo = try sampler.counterfactuals(of: ["T": "a", "Y": "no"], unit: 0, interventions: ["T": .value("b")], draws: draws)
+        let yes = Double(fromNo.filter { $0.values[1] == "yes" }.count) / Double(draws)
+        #expect(abs(yes - 3.0 / 7.0) < 0.01)
+        let fromYes = try sampler.counterfactuals(of: ["T": "a", "Y": "yes"], unit: 1, interventions: ["T": .value("b")], draws: 2000)
+        #expect(fromYes.allSatisfy { $0.values[1] == "yes" })
+        var paperYes = 0
+        for unit in 0..<draws {
+            let factual = try sampler.sample(unit: unit, interventions: ["T": .value("a")])
+            if try sampler.counterfactual(of: factual, interventions: ["T": .value("b")], semantics: .paper).values[1] == "yes" { paperYes += 1 }
+        }
+        #expect(abs(Double(paperYes) / Double(draws) - 0.6) < 0.01)
+    }
 }
