@@ -146,6 +146,10 @@ import Testing
             let (statistic, degrees) = chiSquare(counts, outcomes[treatment]!)
             #expect(statistic < chiSquareCritical(degrees), "\(treatment): \(counts) vs \(outcomes[treatment]!)")
         }
+        // On the log scale with no mediator (D's only parent is C), the log-probabilities are the mechanism's.
+        let direct = try exact.potentialOutcomeLogProbabilities(treatment: "C", outcome: "D", unitValues: ["A": "old", "B": "low"])
+        let mechanism = try model.distribution(of: "D", given: ["C": "yes"]).map { log($0.probability) }
+        for (a, b) in zip(direct["yes"]!, mechanism) { #expect(abs(a - b) < 1e-12) }
         // The ATE equals the difference of the interventional marginals.
         let ate = try exact.averageTreatmentEffect(treatment: "B", outcome: "D", value: "good", treated: "high", control: "low")
         let high = try exact.marginals(interventions: ["B": .value("high")])["D"]![0]

@@ -93,6 +93,15 @@ public struct ExactInference: Sendable {
         return result
     }
 
+    /// `potentialOutcomes` on the log scale: for each treatment value, the natural log of each outcome value's
+    /// probability (`-infinity` for impossible ones). With no mediators this is the outcome mechanism's
+    /// log-probability given the unit's parents, the quantity the paper's benchmark uses as its outcome.
+    public func potentialOutcomeLogProbabilities(treatment: String, outcome: String,
+                                                 unitValues: [String: String]) throws -> [String: [Double]] {
+        try potentialOutcomes(treatment: treatment, outcome: outcome, unitValues: unitValues)
+            .mapValues { $0.map { $0 > 0 ? Foundation.log($0) : -.infinity } }
+    }
+
     // MARK: Enumeration
 
     /// `variables` plus every ancestor they need, refusing free-text variables among them.
