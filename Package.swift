@@ -35,6 +35,8 @@ let package = Package(
         .library(name: "Transformer", targets: ["Transformer"]),
         .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "LanguageModels", targets: ["LanguageModels"]),
+        .library(name: "BundledModels", targets: ["BundledModels"]),
+        .library(name: "Benchmarks", targets: ["Benchmarks"]),
         .executable(name: "sdscm", targets: ["sdscm"]),
     ],
     targets: [
@@ -53,13 +55,20 @@ let package = Package(
         // Layer 6, the umbrella module users import: the causal core (graph, mechanisms, noise, samplers, exact
         // queries, configuration files) and re-exports of every layer below.
         .target(name: "SDSCM", dependencies: ["GGUF", "Tensors", "Tokenizers", "Transformer", "Randomness", "LanguageModels"]),
+        // Layer 7: treatment-effect benchmarks (datasets, ground truth, manifests) above the causal core.
+        .target(name: "Benchmarks", dependencies: ["SDSCM"]),
+        // The tiny model trained on a known causal world (Tools/tiny-model), shipped as a resource.
+        .target(name: "BundledModels", dependencies: ["SDSCM"], resources: [.copy("Resources")]),
         // The `sdscm` commands, as a library so tests can run them in-process.
-        .target(name: "SDSCMCommandLine", dependencies: ["SDSCM"]),
+        .target(name: "SDSCMCommandLine", dependencies: ["SDSCM", "Benchmarks", "BundledModels"]),
         .executableTarget(name: "sdscm", dependencies: ["SDSCMCommandLine"]),
 
         // Examples are built with the package so they never rot.
         .executableTarget(name: "ReadGGUF", dependencies: ["SDSCM"], path: "Examples/ReadGGUF"),
         .executableTarget(name: "ClinicCounterfactuals", dependencies: ["SDSCM"], path: "Examples/ClinicCounterfactuals"),
+        .executableTarget(name: "ConfounderCollider", dependencies: ["SDSCM", "BundledModels"], path: "Examples/ConfounderCollider"),
+        .executableTarget(name: "CounterfactualText", dependencies: ["SDSCM", "BundledModels"], path: "Examples/CounterfactualText"),
+        .executableTarget(name: "OncologyBenchmark", dependencies: ["SDSCM", "Benchmarks", "BundledModels"], path: "Examples/OncologyBenchmark"),
 
         // Shared test helpers: fixture paths, fetched-model lookup, byte builders.
         .target(name: "TestSupport", dependencies: ["SDSCM"], path: "Tests/TestSupport"),
@@ -69,6 +78,8 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TestSupport"], swiftSettings: computeSettings),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "CausalTests", dependencies: ["SDSCM", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "BundledModels", "SDSCM", "TestSupport"]),
+        .testTarget(name: "BundledModelsTests", dependencies: ["BundledModels", "SDSCM", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["SDSCMCommandLine", "TestSupport"]),
     ]
 )

@@ -23,6 +23,33 @@ public protocol LanguageModel: Sendable {
     func logProbabilities(of continuations: [[Int]], after context: [Int]) throws -> [[Double]]
     /// The next-token log-probabilities over the whole vocabulary after each context.
     func nextTokenLogProbabilities(after contexts: [[Int]]) throws -> [[Float]]
+    /// `logProbabilities(of:after:)` for several independent contexts at once, so that an implementation can
+    /// evaluate them together (many units' contexts in one matrix-matrix pass instead of one small pass each).
+    func logProbabilities(_ requests: [ScoringRequest]) throws -> [[[Double]]]
+    /// Tokens actually run through the model so far (prefix-cache hits excluded): the cost measure that work
+    /// counters and benchmarks report. Models that compute nothing per token report 0.
+    var tokensEvaluated: Int { get }
+}
+
+extension LanguageModel {
+    public var tokensEvaluated: Int { 0 }
+
+    public func logProbabilities(_ requests: [ScoringRequest]) throws -> [[[Double]]] {
+        try requests.map { try logProbabilities(of: $0.continuations, after: $0.context) }
+    }
+}
+
+/// Continuations to score after one context (see `LanguageModel.logProbabilities(_:)`).
+public struct ScoringRequest: Sendable, Hashable {
+    /// Token ids of the context (not empty).
+    public var context: [Int]
+    /// Token ids of each continuation, scored by the chain rule after `context`.
+    public var continuations: [[Int]]
+
+    public init(context: [Int], continuations: [[Int]]) {
+        self.context = context
+        self.continuations = continuations
+    }
 }
 
 /// Why a language model could not answer.

@@ -14,15 +14,24 @@ public final class TransformerLanguageModel: LanguageModel {
     private let state: Mutex<State>
 
     struct State: ~Copyable {
-        var recent: [(tokens: [Int], cache: KVCache)] = []
+        var recent: [Entry] = []
         var tokensEvaluated = 0
+    }
+
+    /// An evaluated sequence: its cache and the next-token log-probabilities after it (which score the first
+    /// token of any continuation without evaluating anything).
+    struct Entry {
+        var tokens: [Int]
+        var cache: KVCache
+        var next: [Float]
     }
 
     /// How many evaluated sequences are kept for reuse (most recently used first).
     public let retainedCaches: Int
 
-    /// Wraps `model`; `retainedCaches` bounds the prefix caches kept between calls.
-    public init(model: TransformerModel, retainedCaches: Int = 16) {
+    /// Wraps `model`; `retainedCaches` bounds the prefix caches kept between calls (enough for every unit of a
+    /// batch to find its previous context).
+    public init(model: TransformerModel, retainedCaches: Int = 48) {
         self.model = model
         self.retainedCaches = max(1, retainedCaches)
         state = Mutex(State())
@@ -49,71 +58,111 @@ public final class TransformerLanguageModel: LanguageModel {
     }
 
     public func logProbabilities(of continuations: [[Int]], after context: [Int]) throws -> [[Double]] {
-        guard !context.isEmpty else { throw LanguageModelError.emptyContext }
+        try logProbabilities([ScoringRequest(context: context, continuations: continuations)])[0]
+    }
+
+    /// Two batched passes however many requests: every context's unseen tokens, then every continuation (less
+    /// its last token, whose successor is not needed) on a fork of its context. A continuation's first token is
+    /// scored from its context's retained next-token distribution, so one-token candidates cost nothing.
+    public func logProbabilities(_ requests: [ScoringRequest]) throws -> [[[Double]]] {
+        guard requests.allSatisfy({ !$0.context.isEmpty }) else { throw LanguageModelError.emptyContext }
+        let size = vocabularySize
+        for request in requests {
+            for continuation in request.continuations {
+                if let bad = continuation.first(where: { $0 < 0 || $0 >= size }) {
+                    throw LanguageModelError.tokenOutOfRange(bad, vocabularySize: size)
+                }
+            }
+        }
         return try state.withLock { state in
-            let cache = try encode(context, state: &state)
-            // Each continuation re-evaluates the context's last token on its fork (see `TransformerModel`).
-            state.tokensEvaluated += continuations.reduce(0) { $0 + $1.count }
-            return try model.logProbabilities(of: continuations, after: cache).map { $0.map(Double.init) }
+            let prepared = try prepare(requests.map(\.context), state: &state)
+            var output = requests.map { $0.continuations.map { [Double](repeating: 0, count: $0.count) } }
+            var caches: [KVCache] = []
+            var evaluations: [EvaluationRequest] = []
+            var slots: [(request: Int, continuation: Int)] = []
+            for (r, request) in requests.enumerated() {
+                for (c, continuation) in request.continuations.enumerated() where !continuation.isEmpty {
+                    output[r][c][0] = Double(prepared[r].next[continuation[0]])
+                    guard continuation.count > 1 else { continue }
+                    evaluations.append(EvaluationRequest(
+                        cache: caches.count, tokens: Array(continuation.dropLast()),
+                        outputs: (1..<continuation.count).map {
+                            OutputRequest(position: $0 - 1, kind: .logProbabilities, vocabulary: [continuation[$0]])
+                        }))
+                    caches.append(prepared[r].cache)
+                    slots.append((r, c))
+                }
+            }
+            if !evaluations.isEmpty {
+                state.tokensEvaluated += evaluations.reduce(0) { $0 + $1.tokens.count }
+                let results = try model.evaluate(evaluations, caches: &caches)
+                for (slot, (r, c)) in slots.enumerated() {
+                    for (k, values) in results[slot].enumerated() { output[r][c][k + 1] = Double(values[0]) }
+                }
+            }
+            return output
         }
     }
 
     public func nextTokenLogProbabilities(after contexts: [[Int]]) throws -> [[Float]] {
         guard !contexts.isEmpty else { return [] }
         guard contexts.allSatisfy({ !$0.isEmpty }) else { throw LanguageModelError.emptyContext }
-        return try state.withLock { state in
-            // Encode the part all contexts share once (it is usually cached already), then evaluate each
-            // remainder on its own fork in one batch.
-            var shared = contexts[0].count - 1
-            for context in contexts.dropFirst() {
-                shared = min(shared, context.count - 1, Self.commonPrefixLength(contexts[0], context))
+        return try state.withLock { state in try prepare(contexts, state: &state).map(\.next) }
+    }
+
+    /// For each context, a cache holding exactly its tokens and the next-token log-probabilities after it. Each
+    /// starts from the longest retained prefix (keeping at least its last token to evaluate unless the context
+    /// itself is retained), and all of them are evaluated in one batch.
+    private func prepare(_ contexts: [[Int]], state: inout State) throws -> [(cache: KVCache, next: [Float])] {
+        var results = [(cache: KVCache, next: [Float])?](repeating: nil, count: contexts.count)
+        var caches: [KVCache] = []
+        var requests: [EvaluationRequest] = []
+        var owners: [[Int]] = []
+        var slotOf: [[Int]: Int] = [:]
+        for (i, tokens) in contexts.enumerated() {
+            if let slot = slotOf[tokens] {
+                owners[slot].append(i)
+                continue
             }
-            let base = shared > 0 ? try encode(Array(contexts[0][..<shared]), state: &state) : model.makeCache()
-            var caches = [KVCache](repeating: base, count: contexts.count)
-            let requests = contexts.enumerated().map { index, context in
-                EvaluationRequest(cache: index, tokens: Array(context[shared...]),
-                                  outputs: [OutputRequest(position: context.count - shared - 1, kind: .logProbabilities)])
+            var bestIndex: Int?
+            var bestLength = 0
+            for (index, entry) in state.recent.enumerated() {
+                let length = Self.commonPrefixLength(entry.tokens, tokens)
+                if length > bestLength || (length == bestLength && length == tokens.count && entry.tokens.count == length) {
+                    bestLength = length
+                    bestIndex = index
+                }
             }
+            if let index = bestIndex, bestLength == tokens.count, state.recent[index].tokens.count == tokens.count {
+                results[i] = (state.recent[index].cache, state.recent[index].next)
+                continue
+            }
+            let keep = min(bestLength, tokens.count - 1)
+            var cache = bestIndex.map { state.recent[$0].cache } ?? model.makeCache()
+            cache.trim(to: keep)
+            let rest = Array(tokens[keep...])
+            slotOf[tokens] = requests.count
+            owners.append([i])
+            requests.append(EvaluationRequest(cache: caches.count, tokens: rest,
+                                              outputs: [OutputRequest(position: rest.count - 1, kind: .logProbabilities)]))
+            caches.append(cache)
+        }
+        if !requests.isEmpty {
             state.tokensEvaluated += requests.reduce(0) { $0 + $1.tokens.count }
-            let results = try model.evaluate(requests, caches: &caches)
-            for (index, context) in contexts.enumerated() { remember(context, caches[index], state: &state) }
-            return results.map { $0[0] }
-        }
-    }
-
-    /// A cache holding exactly `tokens`, built from the longest retained prefix.
-    private func encode(_ tokens: [Int], state: inout State) throws -> KVCache {
-        var best: KVCache?
-        var bestLength = 0
-        var bestIndex: Int?
-        for (index, entry) in state.recent.enumerated() {
-            let length = Self.commonPrefixLength(entry.tokens, tokens)
-            // A retained sequence helps only if it is a prefix of `tokens` or can be trimmed to one.
-            if length > bestLength {
-                best = entry.cache
-                bestLength = length
-                bestIndex = index
+            let outputs = try model.evaluate(requests, caches: &caches)
+            for (slot, request) in requests.enumerated() {
+                for i in owners[slot] { results[i] = (caches[request.cache], outputs[slot][0]) }
             }
         }
-        if let index = bestIndex, state.recent[index].tokens.count == tokens.count, bestLength == tokens.count {
-            let entry = state.recent.remove(at: index)
-            state.recent.insert(entry, at: 0)
-            return entry.cache
+        for (i, tokens) in contexts.enumerated() {
+            remember(Entry(tokens: tokens, cache: results[i]!.cache, next: results[i]!.next), state: &state)
         }
-        var cache = best ?? model.makeCache()
-        cache.trim(to: bestLength)
-        let rest = Array(tokens[bestLength...])
-        if !rest.isEmpty {
-            state.tokensEvaluated += rest.count
-            _ = try model.evaluate(rest, cache: &cache, outputs: [])
-        }
-        remember(tokens, cache, state: &state)
-        return cache
+        return results.map { $0! }
     }
 
-    private func remember(_ tokens: [Int], _ cache: KVCache, state: inout State) {
-        state.recent.removeAll { $0.tokens == tokens }
-        state.recent.insert((tokens, cache), at: 0)
+    private func remember(_ entry: Entry, state: inout State) {
+        state.recent.removeAll { $0.tokens == entry.tokens }
+        state.recent.insert(entry, at: 0)
         if state.recent.count > retainedCaches { state.recent.removeLast(state.recent.count - retainedCaches) }
     }
 

@@ -11,7 +11,8 @@ enum CausalOptions {
         return try CausalModelConfiguration(path: path)
     }
 
-    /// Builds the model: the language model from `--model` (needed unless every equation is user-defined).
+    /// Builds the model: the language model from `--model` (default: the bundled tiny model), loaded only when
+    /// some equation needs one.
     static func model(_ configuration: CausalModelConfiguration, _ arguments: ParsedArguments, command: String) throws -> CausalModel {
         var scoring: ScoringMode?
         if let text = arguments.value("scoring") {
@@ -21,14 +22,11 @@ enum CausalOptions {
             scoring = mode
         }
         var languageModel: (any LanguageModel)?
-        if arguments.value("model") != nil {
+        let needsModel = try configuration.graph().variables.contains { variable in
+            variable.isText || configuration.equations[variable.name] == nil
+        }
+        if needsModel || arguments.value("model") != nil {
             languageModel = TransformerLanguageModel(model: try ModelOptions.load(arguments, command: command))
-        } else {
-            let graph = try configuration.graph()
-            let needsModel = graph.variables.contains { variable in
-                variable.isText || configuration.equations[variable.name] == nil
-            }
-            if needsModel { throw UsageError(command: command, "missing --model <file.gguf> (the configuration has language-model mechanisms)") }
         }
         return try configuration.makeModel(languageModel: languageModel, scoring: scoring)
     }

@@ -16,8 +16,8 @@ private let systemWrite = Darwin.write
 
 /// Where a command writes: the process's stdout/stderr, or buffers in tests.
 public final class CommandIO: @unchecked Sendable {
-    private let writeOut: (String) -> Void
-    private let writeError: (String) -> Void
+    private let outSink: (String) -> Void
+    private let errorSink: (String) -> Void
 
     /// Writes to the process's standard output and standard error.
     public static func standard() -> CommandIO {
@@ -44,16 +44,19 @@ public final class CommandIO: @unchecked Sendable {
 
     /// Custom destinations (tests capture into strings).
     public init(out: @escaping (String) -> Void, error: @escaping (String) -> Void) {
-        writeOut = out
-        writeError = error
+        outSink = out
+        errorSink = error
     }
 
     /// Writes `text` and a newline to standard output.
-    public func print(_ text: String = "") { writeOut(text + "\n") }
+    public func print(_ text: String = "") { outSink(text + "\n") }
 
     /// Writes `text` to standard output as is (streamed generation output).
-    public func write(_ text: String) { writeOut(text) }
+    public func write(_ text: String) { outSink(text) }
+
+    /// Writes `text` to standard error as is (progress bars).
+    public func writeError(_ text: String) { errorSink(text) }
 
     /// Writes `text` and a newline to standard error.
-    public func printError(_ text: String) { writeError(text + "\n") }
+    public func printError(_ text: String) { errorSink(text + "\n") }
 }

@@ -1,3 +1,4 @@
+import BundledModels
 import Foundation
 import SDSCM
 
@@ -5,7 +6,7 @@ import SDSCM
 /// prompt is tokenized.
 enum ModelOptions {
     static let specs: [OptionSpec] = [
-        .value("model", "PATH", "The GGUF model file."),
+        .value("model", "PATH", "The GGUF model file (default: the bundled tiny world model)."),
         .value("threads", "N", "Compute threads (default: one per processor). Results do not depend on it."),
         .value("numerics", "MODE", "exact (default: float math on the stored weights) or llama.cpp (round activations as llama.cpp's CPU backend)."),
     ]
@@ -16,9 +17,14 @@ enum ModelOptions {
         .flag("no-bos", "Do not add BOS even if the file asks for it."),
     ]
 
-    /// Loads the model named by `--model`, with `--threads` and `--numerics`.
+    /// The file named by `--model`, or the bundled tiny world model.
+    static func modelPath(_ arguments: ParsedArguments) throws -> String {
+        try arguments.value("model") ?? BundledModels.tinyWorldModelPath()
+    }
+
+    /// Loads the model named by `--model` (default: the bundled tiny model), with `--threads` and `--numerics`.
     static func load(_ arguments: ParsedArguments, command: String) throws -> TransformerModel {
-        guard let path = arguments.value("model") else { throw UsageError(command: command, "missing --model <file.gguf>") }
+        let path = try modelPath(arguments)
         var threads: Int?
         if let text = arguments.value("threads") {
             guard let count = Int(text), count > 0, count <= 1024 else {

@@ -188,8 +188,10 @@ struct ForwardPass {
         let tasks = tokens.count * heads
         // Tasks are dealt round-robin: later rows attend over longer prefixes, so contiguous ranges would leave
         // the last thread with most of the work.
-        let parts = min(model.pool.threads, tasks)
         let maxPosition = positions.max() ?? 0
+        // Attention over a few short prefixes is cheaper than waking the workers.
+        let work = tasks * (maxPosition + 1) * dimension
+        let parts = work < 1 << 15 ? 1 : min(model.pool.threads, tasks)
         let positions = self.positions, cacheOfRow = self.cacheOfRow
         let box = UncheckedSendable((queries.pointer, output.pointer))
         model.pool.run(parts: parts) { part in

@@ -96,6 +96,6 @@ import Testing
         // A: 1 context, B: 2, C: 6, D: 2.
         #expect(counters.contextsScored == 11)
         #expect(counters.cacheHits == 200 * 4 - 11)
-        #expect(counters.tokensEvaluated > 0)
+        #expect(counters.tokensScored > 0)
     }
 }

@@ -176,7 +176,6 @@ import TestSupport
             == "sdscm: error: unknown variable 'Q'\n")
         #expect(Invocation("sample", "--config", Self.tables, "--units", "5", "--do", "T", "--out", out).status == 2)
         #expect(Invocation("sample", "--config", Self.tables, "--units", "5").status == 2)
-        #expect(Invocation("sample", "--config", Self.tinyWorld, "--units", "5", "--out", out).status == 2)  // needs --model
         #expect(Invocation("sample", "--config", Self.tables, "--units", "5", "--semantics", "magic", "--out", out).status == 2)
         #expect(Invocation("exact", "--config", Self.tables, "--limit", "3").err.hasPrefix("sdscm: error: exact enumeration needs"))
         #expect(!FileManager.default.fileExists(atPath: out))

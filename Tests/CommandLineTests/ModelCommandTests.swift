@@ -114,7 +114,6 @@ import TestSupport
 
     @Test func modelCommandUsageErrors() {
         #expect(Invocation("logprobs", "--model", Self.tiny).status == 2)
-        #expect(Invocation("logprobs", "--prompt", "x").status == 2)
         #expect(Invocation("logprobs", "--model", Self.tiny, "--prompt", "x", "--top", "0").status == 2)
         #expect(Invocation("logprobs", "--model", Self.tiny, "--prompt", "x", "--numerics", "fast").status == 2)
         #expect(Invocation("logprobs", "--model", Self.tiny, "--prompt", "x", "--threads", "0").status == 2)

@@ -29,11 +29,28 @@ public struct CausalModelConfiguration: Sendable {
     /// Whether `sum`/`mean` scoring includes suffixes (`"score_suffix"`).
     public var scoresSuffix: Bool
 
-    /// Reads the file at `path`.
+    /// A configuration assembled in code.
+    public init(variables: [Variable], equations: [String: any StructuralEquation] = [:], phrasings: [String: Int] = [:],
+                treatment: String? = nil, outcome: String? = nil, scoring: ScoringMode? = nil, scoresSuffix: Bool = false) {
+        self.variables = variables
+        self.equations = equations
+        self.phrasings = phrasings
+        self.treatment = treatment
+        self.outcome = outcome
+        self.scoring = scoring
+        self.scoresSuffix = scoresSuffix
+    }
+
+    /// Reads the file at `path`: SDSCM's format, or the reference code's (recognized by its
+    /// `setup_sequence_sample_space` key; phrasings of variation 0 then, scoring `reference`).
     public init(path: String) throws {
         // FileHandle also reads pipes and process substitutions (`--config <(…)`).
         guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
             throw ConfigurationError(path: "$", message: "cannot read '\(path)'")
+        }
+        if ReferenceConfiguration.recognizes(data) {
+            self = try ReferenceConfiguration(json: data).configuration(variation: 0)
+            return
         }
         try self.init(json: data)
     }

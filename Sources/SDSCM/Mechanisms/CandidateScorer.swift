@@ -13,17 +13,41 @@ struct CandidateScorer {
         var tokens: Int
     }
 
+    /// One variable's scoring job.
+    struct Item {
+        var context: String
+        var candidates: [String]
+        var suffix: String
+        var variable: String
+    }
+
     /// Log-weights of `candidates` after `context` (renormalize before use).
     func score(context: String, candidates: [String], suffix: String, variable: String) throws -> Result {
+        try score([Item(context: context, candidates: candidates, suffix: suffix, variable: variable)])[0]
+    }
+
+    /// Several jobs in one language-model call, so their tokens share matrix passes.
+    func score(_ items: [Item]) throws -> [Result] {
         switch mode {
-        case .sum, .mean: return try chainRule(context: context, candidates: candidates, suffix: suffix, variable: variable)
-        case .reference: return try referenceScores(context: context, candidates: candidates)
+        case .sum, .mean:
+            let plans = try items.map(chainRulePlan)
+            let values = try model.logProbabilities(plans)
+            return zip(plans, values).map { plan, values in
+                let scores = values.map { values -> Double in
+                    let total = values.reduce(0, +)
+                    return mode == .mean && !values.isEmpty ? total / Double(values.count) : total
+                }
+                return Result(scores: scores, tokens: plan.context.count + plan.continuations.reduce(0) { $0 + $1.count })
+            }
+        case .reference:
+            return try referenceScores(items)
         }
     }
 
-    /// Chain-rule scores from the longest token prefix shared by every candidate's full tokenization.
-    private func chainRule(context: String, candidates: [String], suffix: String, variable: String) throws -> Result {
-        var sequences = candidates.map { model.tokenize(context + $0 + (scoresSuffix ? suffix : ""), addSpecial: true) }
+    /// Chain-rule request for one job: the longest token prefix shared by every candidate's full tokenization is
+    /// the context, the rest of each tokenization its continuation.
+    private func chainRulePlan(_ item: Item) throws -> ScoringRequest {
+        var sequences = item.candidates.map { model.tokenize(item.context + $0 + (scoresSuffix ? item.suffix : ""), addSpecial: true) }
         var shared = sequences[0].count
         for sequence in sequences.dropFirst() {
             shared = min(shared, Self.commonPrefixLength(sequences[0], sequence))
@@ -33,34 +57,40 @@ struct CandidateScorer {
             // BOS): condition on the model's start token instead.
             guard let start = model.startToken else {
                 throw CausalModelError.invalidPhrasing(
-                    variable: variable, reason: "its candidates start the text and the model has no start token; give it a prefix")
+                    variable: item.variable, reason: "its candidates start the text and the model has no start token; give it a prefix")
             }
             sequences = sequences.map { [start] + $0 }
             shared = 1
         }
-        // Keep at least one token of context: a candidate whose tokens are all shared has nothing left to score.
-        let context = Array(sequences[0][..<shared])
-        let continuations = sequences.map { Array($0[shared...]) }
-        let values = try model.logProbabilities(of: continuations, after: context)
-        let scores = values.map { values -> Double in
-            let total = values.reduce(0, +)
-            return mode == .mean && !values.isEmpty ? total / Double(values.count) : total
-        }
-        return Result(scores: scores, tokens: context.count + continuations.reduce(0) { $0 + $1.count })
+        return ScoringRequest(context: Array(sequences[0][..<shared]), continuations: sequences.map { Array($0[shared...]) })
     }
 
-    /// `sdscm.py`'s `chunk_continuation` (with `sum=False`, as every caller passes).
-    private func referenceScores(context: String, candidates: [String]) throws -> Result {
-        let prefix = model.tokenize(context, addSpecial: true)
-        let candidateTokens = candidates.map { model.tokenize($0, addSpecial: true) }
-        let contexts = candidateTokens.map { prefix + $0 }
-        guard contexts.allSatisfy({ !$0.isEmpty }) else { throw LanguageModelError.emptyContext }
-        let distributions = try model.nextTokenLogProbabilities(after: contexts)
-        let scores = zip(candidateTokens, distributions).map { tokens, distribution -> Double in
-            guard !tokens.isEmpty else { return 0 }
-            return tokens.reduce(0.0) { $0 + Double(distribution[$1]) } / Double(tokens.count)
+    /// `sdscm.py`'s `chunk_continuation` (with `sum=False`, as every caller passes): every candidate's tokens
+    /// (standalone, with BOS) scored from the distribution after the whole candidate, averaged.
+    private func referenceScores(_ items: [Item]) throws -> [Result] {
+        var contexts: [[Int]] = []
+        var plans: [(prefix: [Int], candidates: [[Int]])] = []
+        for item in items {
+            let prefix = model.tokenize(item.context, addSpecial: true)
+            let candidateTokens = item.candidates.map { model.tokenize($0, addSpecial: true) }
+            contexts += candidateTokens.map { prefix + $0 }
+            plans.append((prefix, candidateTokens))
         }
-        return Result(scores: scores, tokens: prefix.count + candidateTokens.reduce(0) { $0 + $1.count })
+        guard contexts.allSatisfy({ !$0.isEmpty }) else { throw LanguageModelError.emptyContext }
+        // Evaluate each shared prefix once first, so that its candidates' contexts extend a retained cache.
+        let prefixes = Array(Set(plans.map(\.prefix).filter { !$0.isEmpty })).sorted { $0.lexicographicallyPrecedes($1) }
+        if !prefixes.isEmpty { _ = try model.nextTokenLogProbabilities(after: prefixes) }
+        let distributions = try model.nextTokenLogProbabilities(after: contexts)
+        var offset = 0
+        return plans.map { plan in
+            let scores = plan.candidates.enumerated().map { index, tokens -> Double in
+                guard !tokens.isEmpty else { return 0 }
+                let distribution = distributions[offset + index]
+                return tokens.reduce(0.0) { $0 + Double(distribution[$1]) } / Double(tokens.count)
+            }
+            offset += plan.candidates.count
+            return Result(scores: scores, tokens: plan.prefix.count + plan.candidates.reduce(0) { $0 + $1.count })
+        }
     }
 
     static func commonPrefixLength(_ a: [Int], _ b: [Int]) -> Int {

@@ -21,13 +21,23 @@ public final class CausalModel: Sendable {
     /// Whether `sum`/`mean` scoring includes each candidate's suffix.
     public let scoresSuffix: Bool
 
-    private let memo: Mutex<Memo>
+    let memo: Mutex<Memo>
 
     struct Memo: ~Copyable {
-        var entries: [Key: [Double]] = [:]
+        var entries: [Key: Scores] = [:]
         var counters = Counters()
     }
 
+    /// A mechanism's output for one context: the equation's raw log-weights and their normalization.
+    public struct Scores: Sendable, Hashable {
+        /// The equation's log-weights as computed (for language-model scoring: the candidates' chain-rule,
+        /// mean or reference scores, as `sdscm.py` stores them in its `logP(...)` columns).
+        public var raw: [Double]
+        /// `raw` normalized to log-probabilities over the domain.
+        public var normalized: [Double]
+    }
+
+    /// Memo key: the variable and its rendered context (parent values too, for equations that read them).
     struct Key: Hashable {
         var variable: Int
         var context: String
@@ -38,8 +48,12 @@ public final class CausalModel: Sendable {
     public struct Counters: Sendable, Hashable {
         /// Distinct (variable, context) pairs evaluated.
         public var contextsScored = 0
-        /// Tokens given to the language model for candidate scoring.
+        /// Tokens the language model actually evaluated for this model's scoring (its prefix caches skip
+        /// contexts it has seen; if other users share the language model concurrently, their work can be
+        /// attributed here too).
         public var tokensEvaluated = 0
+        /// Tokens of the contexts and candidates given to the language model for scoring, cached or not.
+        public var tokensScored = 0
         /// Mechanism evaluations answered from the memo.
         public var cacheHits = 0
     }
@@ -112,16 +126,28 @@ public final class CausalModel: Sendable {
     /// Normalized log-probabilities of categorical variable `index`'s values given the parents' values in
     /// `values` (other entries are ignored). Memoized.
     public func logProbabilities(of index: Int, values: [String?]) throws -> [Double] {
+        try scores(of: index, values: values).normalized
+    }
+
+    /// Raw and normalized scores of categorical variable `index` given the parents' values in `values`. Memoized.
+    public func scores(of index: Int, values: [String?]) throws -> Scores {
         let input = input(of: index, values: values)
         let equation = equations[index]
         let key = Key(variable: index, context: input.context,
                       parentValues: graph.parentIndices[index].map { values[$0]! })
-        if equation.isMemoizable, let cached = memo.withLock({ state -> [Double]? in
+        let deferral = Self.deferral
+        if equation.isMemoizable, let cached = memo.withLock({ state -> Scores? in
             guard let hit = state.entries[key] else { return nil }
-            state.counters.cacheHits += 1
+            if deferral == nil { state.counters.cacheHits += 1 }
             return hit
         }) {
+            deferral?.lookups += 1
             return cached
+        }
+        if let deferral, equation is LanguageModelScoring {
+            // A batched run (see `batched(_:body:)`): note what is missing and stop this unit for now.
+            deferral.missing = (index, values)
+            throw DeferredScoring()
         }
         let weights = try equation.logWeights(input, model: self)
         guard weights.count == input.variable.values?.count else {
@@ -130,13 +156,13 @@ public final class CausalModel: Sendable {
         guard weights.contains(where: { $0 > -.infinity }) else {
             throw CausalModelError.noPossibleValue(variable: input.variable.name, context: input.context)
         }
-        let normalized = GumbelMax.normalized(weights)
+        let scores = Scores(raw: weights, normalized: GumbelMax.normalized(weights))
         if equation.isMemoizable {
             memo.withLock { state in
-                if state.entries.updateValue(normalized, forKey: key) == nil { state.counters.contextsScored += 1 }
+                if state.entries.updateValue(scores, forKey: key) == nil { state.counters.contextsScored += 1 }
             }
         }
-        return normalized
+        return scores
     }
 
     /// The distribution of variable `name` given its parents' values (by name), as value → probability.
@@ -158,15 +184,64 @@ public final class CausalModel: Sendable {
         return zip(domain, logProbabilities).map { ($0, Foundation.exp($1)) }
     }
 
+    /// The memo key of variable `index` given `values`.
+    func key(of index: Int, input: EquationInput, values: [String?]) -> Key {
+        Key(variable: index, context: input.context, parentValues: graph.parentIndices[index].map { values[$0]! })
+    }
+
+    /// Scores, in one language-model call, every language-model mechanism input in `requests` that is not
+    /// memoized yet. Returns, per request, whether it added a memo entry (the first of equal requests does).
+    @discardableResult
+    public func prefetch(_ requests: [(index: Int, values: [String?])]) throws -> [Bool] {
+        var added = [Bool](repeating: false, count: requests.count)
+        var items: [CandidateScorer.Item] = []
+        var pending: [(request: Int, key: Key, input: EquationInput)] = []
+        var seen = Set<Key>()
+        for (number, request) in requests.enumerated() where equations[request.index] is LanguageModelScoring {
+            let input = input(of: request.index, values: request.values)
+            let key = key(of: request.index, input: input, values: request.values)
+            guard !seen.contains(key), memo.withLock({ $0.entries[key] == nil }) else { continue }
+            seen.insert(key)
+            pending.append((number, key, input))
+            items.append(.init(context: input.context, candidates: input.variable.values ?? [],
+                               suffix: input.phrasing.suffix, variable: input.variable.name))
+        }
+        guard !items.isEmpty, let languageModel else { return added }
+        let before = languageModel.tokensEvaluated
+        let results = try CandidateScorer(model: languageModel, mode: scoring, scoresSuffix: scoresSuffix).score(items)
+        let evaluated = languageModel.tokensEvaluated - before
+        var entries: [(Key, Scores)] = []
+        for ((number, key, input), result) in zip(pending, results) {
+            guard result.scores.contains(where: { $0 > -.infinity }) else {
+                throw CausalModelError.noPossibleValue(variable: input.variable.name, context: input.context)
+            }
+            entries.append((key, Scores(raw: result.scores, normalized: GumbelMax.normalized(result.scores))))
+            added[number] = true
+        }
+        memo.withLock { state in
+            for (key, scores) in entries where state.entries.updateValue(scores, forKey: key) == nil {
+                state.counters.contextsScored += 1
+            }
+            state.counters.tokensScored += results.reduce(0) { $0 + $1.tokens }
+            state.counters.tokensEvaluated += evaluated
+        }
+        return added
+    }
+
     /// Language-model candidate scores for `input` (called by `LanguageModelScoring`).
     func languageModelScores(_ input: EquationInput) throws -> [Double] {
         guard let languageModel else {
             throw CausalModelError.invalidEquation(variable: input.variable.name, reason: "it needs a language model and none was given")
         }
         let scorer = CandidateScorer(model: languageModel, mode: scoring, scoresSuffix: scoresSuffix)
+        let before = languageModel.tokensEvaluated
         let result = try scorer.score(context: input.context, candidates: input.variable.values ?? [],
                                       suffix: input.phrasing.suffix, variable: input.variable.name)
-        memo.withLock { $0.counters.tokensEvaluated += result.tokens }
+        let evaluated = languageModel.tokensEvaluated - before
+        memo.withLock {
+            $0.counters.tokensScored += result.tokens
+            $0.counters.tokensEvaluated += evaluated
+        }
         return result.scores
     }
 }

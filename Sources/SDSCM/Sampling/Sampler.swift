@@ -69,7 +69,10 @@ public struct Sampler: Sendable {
             }
         }
         let stream: NoiseSource.Stream = semantics == .sharedNoise ? .mechanism : .fresh(label ?? Self.describe(interventions))
-        return try propagate(unit: unit.index, interventions: resolved, keep: keep, factual: unit) { _ in .prior(stream) }
+        // Under replay, a descendant whose parents all kept their factual values gets the factual value back (same
+        // mechanism, same noise), so it is copied instead of recomputed: an arm costs only what it changes.
+        return try propagate(unit: unit.index, interventions: resolved, keep: keep, factual: unit,
+                             reuseUnchanged: semantics == .sharedNoise) { _ in .prior(stream) }
     }
 
     /// Counterfactuals of a supplied observation (every variable's value, by name), had `interventions` been
@@ -104,7 +107,7 @@ public struct Sampler: Sendable {
     /// Determines every variable in τ order: intervened ones by their intervention, kept ones from `factual`,
     /// the rest by their mechanism with noise from `noiseOf`.
     func propagate(unit: Int, interventions: [Int: Intervention], keep: [Int: Int], factual: SampledUnit? = nil,
-                   noiseOf: (Int) -> NoiseProvider) throws -> SampledUnit {
+                   reuseUnchanged: Bool = false, noiseOf: (Int) -> NoiseProvider) throws -> SampledUnit {
         let graph = model.graph
         let count = graph.variables.count
         var values = [String?](repeating: nil, count: count)
@@ -118,7 +121,8 @@ public struct Sampler: Sendable {
                 let (value, distribution) = try apply(intervention, to: index, unit: unit, key: key)
                 values[index] = value
                 logProbabilities[index] = distribution
-            } else if keep[index] != nil, let factual {
+            } else if let factual, keep[index] != nil
+                        || (reuseUnchanged && graph.parentIndices[index].allSatisfy { values[$0] == factual.values[$0] }) {
                 values[index] = factual.values[index]
                 logProbabilities[index] = factual.logProbabilities[index]
                 tokens[index] = factual.tokens[index]
@@ -292,8 +296,8 @@ public struct Sampler: Sendable {
     /// than the limit, so that the abducted noise also reproduces where generation stopped).
     func observedTokens(of index: Int, value: String, values: [String?], options: Variable.TextOptions) throws -> ([Int], [Int]) {
         let languageModel = model.languageModel!
-        let prompt = promptTokens(of: index, values: values)
-        var tokens = languageModel.tokenize(value + (options.stop.first ?? ""), addSpecial: false)
+        let (prompt, trailing) = self.prompt(of: index, values: values)
+        var tokens = languageModel.tokenize(trailing + value + (options.stop.first ?? ""), addSpecial: false)
         if options.stop.isEmpty && tokens.count < options.maxTokens, let end = languageModel.endOfGeneration.min() {
             tokens.append(end)
         }
@@ -302,14 +306,22 @@ public struct Sampler: Sendable {
 
     // MARK: Free text
 
-    /// The tokens a text variable's generation starts from: its context, with special tokens (the model's start
-    /// token alone when the context is empty and adds none).
-    func promptTokens(of index: Int, values: [String?]) -> [Int] {
+    /// The tokens a text variable's generation starts from, and the whitespace its context ends with.
+    ///
+    /// Trailing spaces are taken off the context before tokenizing: byte-level tokenizers attach a space to the
+    /// following word, so a prompt ending in a lone space token is one the model rarely saw, and generations
+    /// after it drift. The model generates the space itself (" is back at work"), and `generate` removes it from
+    /// the value so that `prefix + value + suffix` reads as written. The start token stands in for an empty
+    /// context.
+    func prompt(of index: Int, values: [String?]) -> (tokens: [Int], trailing: String) {
         let languageModel = model.languageModel!
-        let input = model.input(of: index, values: values)
-        let prompt = languageModel.tokenize(input.context, addSpecial: true)
-        if prompt.isEmpty, let start = languageModel.startToken { return [start] }
-        return prompt
+        let context = model.input(of: index, values: values).context
+        var end = context.endIndex
+        while end > context.startIndex, context[context.index(before: end)] == " " { end = context.index(before: end) }
+        let tokens = languageModel.tokenize(String(context[..<end]), addSpecial: true)
+        let trailing = String(context[end...])
+        if tokens.isEmpty, let start = languageModel.startToken { return ([start], trailing) }
+        return (tokens, trailing)
     }
 
     /// Generates a text variable's value token by token with keyed noise.
@@ -317,7 +329,7 @@ public struct Sampler: Sendable {
         guard case .text(let options) = model.graph.variables[index].domain, let languageModel = model.languageModel else {
             preconditionFailure("generate called for a categorical variable")
         }
-        let prompt = promptTokens(of: index, values: values)
+        let (prompt, trailing) = self.prompt(of: index, values: values)
         guard !prompt.isEmpty else { throw LanguageModelError.emptyContext }
         let endOfGeneration = languageModel.endOfGeneration
         var generated: [Int] = []
@@ -354,6 +366,7 @@ public struct Sampler: Sendable {
                 break
             }
         }
+        if !trailing.isEmpty && text.hasPrefix(trailing) { text.removeFirst(trailing.count) }
         return (text, generated)
     }
 }

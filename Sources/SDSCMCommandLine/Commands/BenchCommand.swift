@@ -62,7 +62,7 @@ public enum BenchCommand: Command {
             io.print("wrote \(corpus.count) bytes to \(path)")
             return
         }
-        guard let model = arguments.value("model") else { throw UsageError(command: name, "missing --model <file.gguf>") }
+        let model = try ModelOptions.modelPath(arguments)
         let tokenizer = try GGUFFile(path: model).makeTokenizer()
         var seconds: [Double] = []
         var tokenCount = 0

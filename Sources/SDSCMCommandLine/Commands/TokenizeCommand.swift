@@ -24,9 +24,7 @@ public enum TokenizeCommand: Command {
     ]
 
     public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
-        guard let model = arguments.value("model") else {
-            throw UsageError(command: name, "missing --model <file.gguf>")
-        }
+        let model = try ModelOptions.modelPath(arguments)
         guard arguments.positionals.count == 1 else {
             throw UsageError(
                 command: name,

@@ -70,7 +70,11 @@ enum MatrixMultiply {
             }
         }
 
-        let ranges = jobs.map { pool.ranges($0.columns, alignment: panel) }
+        // Below about 2^17 multiply-adds a dispatch to the workers costs more than the product (a model of a
+        // few hundred thousand parameters decoding one token), so small groups run on the calling thread. The
+        // split never changes results: every output is computed the same way in any part.
+        let work = jobs.reduce(0) { $0 + $1.columns } * k * inputRows
+        let ranges = work < 1 << 17 ? jobs.map { [0..<$0.columns] } : jobs.map { pool.ranges($0.columns, alignment: panel) }
         let parts = ranges.map(\.count).max() ?? 1
         let box = UncheckedSendable((jobs, inputs, corrections))
         pool.run(parts: parts) { part in

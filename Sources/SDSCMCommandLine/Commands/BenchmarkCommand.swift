@@ -1,0 +1,173 @@
+import Benchmarks
+import Foundation
+import SDSCM
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `sdscm benchmark`: treatment-effect benchmark datasets with exact ground truth, resumable and shardable.
+public enum BenchmarkCommand: Command {
+    public static let name = "benchmark"
+    public static let summary = "Generate treatment-effect benchmark datasets (reference and extended CSVs, manifests)."
+    public static let synopsis = "sdscm benchmark --config <json> [--model <gguf>] --datasets D --units N --seed S --out <dir> [--shard i/n] [--variations V] [--scoring sum|mean|reference] [--semantics shared-noise|paper] [--threads N] [--name NAME] [--hidden-limit H]"
+    public static let discussion = """
+        Reads SDSCM's configuration format or the reference code's (breast_cancer_config.json) unchanged; both \
+        need a treatment and an outcome. Dataset j uses variation j mod V (default V = 1), whose phrasings are \
+        drawn as the reference draws them (np.random.seed(k), one randint per variable), and noise seeded from \
+        (S, j). For each dataset it writes, atomically: reference/<name>_<j>.csv in the reference's column layout \
+        (unnamed index, X0.., raw logP(Xt=k) and logP(Xy=k) scores, X_i|do(Xt=k) and logP(Xy=k)|do(Xt=k) per \
+        arm, with --semantics for the counterfactual columns); extended/<name>_<j>.csv with named columns (values, \
+        true propensities P(T=t), per arm the shared-noise counterfactual outcome and the exact outcome \
+        probabilities and log-probabilities, ITEs on both scales, text); hidden/<name>_<j>.csv, the view without \
+        exogenous variables, with the exact CATE given the visible covariates (skipped, with the reason in the \
+        manifest, when the hidden variables have more than H joint assignments, default 32: each assignment costs \
+        about as much scoring as a unit); manifests/<name>_<j>.json; and \
+        manifest.json combining them (model and config SHA-256, seeds, variation and phrasings per dataset, \
+        counters, times). Datasets whose files verify against their manifest are skipped, so a killed run \
+        resumes. --shard i/n generates only datasets j ≡ i (mod n). Scoring defaults to the configuration's \
+        (reference for the reference format, else sum).
+        """
+    public static let options: [OptionSpec] = [CausalOptions.configSpec] + ModelOptions.specs + [
+        .value("datasets", "D", "Number of datasets."),
+        .value("units", "N", "Units (rows) per dataset."),
+        .value("seed", "S", "Run seed (unsigned 64-bit integer, default 0)."),
+        .value("out", "DIR", "Output folder (created)."),
+        .value("shard", "i/n", "Generate only datasets j with j mod n = i."),
+        .value("variations", "V", "Number of phrasing variations (default 1)."),
+        .value("scoring", "MODE", "Candidate scoring: sum, mean or reference (default: the configuration's)."),
+        .value("semantics", "MODE", "Counterfactual semantics of the reference table: shared-noise (default) or paper."),
+        .value("name", "NAME", "File name stem (default: the configuration file's)."),
+        .value("hidden-limit", "H", "Most joint hidden assignments enumerated per unit for the hidden view's CATE (default 32; 0 skips the view)."),
+    ]
+
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+        guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
+        guard let configPath = arguments.value("config") else { throw UsageError(command: name, "missing --config <file.json>") }
+        guard let out = arguments.value("out") else { throw UsageError(command: name, "missing --out <dir>") }
+        for required in ["datasets", "units"] where arguments.value(required) == nil {
+            throw UsageError(command: name, "missing --\(required)")
+        }
+        let datasets = try ModelOptions.positiveInteger(arguments, "datasets", default: 1, command: name)
+        let units = try ModelOptions.positiveInteger(arguments, "units", default: 1, command: name)
+        let variations = try ModelOptions.positiveInteger(arguments, "variations", default: 1, command: name)
+        var seed: UInt64 = 0
+        if let text = arguments.value("seed") {
+            guard let value = UInt64(text) else { throw UsageError(command: name, "--seed must be an unsigned 64-bit integer, got '\(text)'") }
+            seed = value
+        }
+        var hiddenLimit = 32
+        if let text = arguments.value("hidden-limit") {
+            guard let value = Int(text), value >= 0 else { throw UsageError(command: name, "--hidden-limit must be a non-negative integer, got '\(text)'") }
+            hiddenLimit = value
+        }
+        var (shard, shards) = (0, 1)
+        if let text = arguments.value("shard") {
+            let parts = text.split(separator: "/")
+            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n > 0, i >= 0, i < n else {
+                throw UsageError(command: name, "--shard must be i/n with 0 ≤ i < n, got '\(text)'")
+            }
+            (shard, shards) = (i, n)
+        }
+        var semantics = CounterfactualSemantics.sharedNoise
+        if let text = arguments.value("semantics") {
+            guard let value = CounterfactualSemantics(rawValue: text) else {
+                throw UsageError(command: name, "--semantics must be shared-noise or paper, got '\(text)'")
+            }
+            semantics = value
+        }
+        var scoringOverride: ScoringMode?
+        if let text = arguments.value("scoring") {
+            guard let mode = ScoringMode(rawValue: text) else { throw UsageError(command: name, "--scoring must be sum, mean or reference, got '\(text)'") }
+            scoringOverride = mode
+        }
+
+        let design = try BenchmarkDesign(path: configPath, name: arguments.value("name"))
+        let scoring = scoringOverride ?? design.configuration.scoring ?? .sum
+        let needsModel = try design.configuration.graph().variables.contains { variable in
+            variable.isText || design.configuration.equations[variable.name] == nil
+        }
+        var languageModel: TransformerLanguageModel?
+        var modelRecord: BenchmarkManifest.FileRecord?
+        if needsModel {
+            let transformer = try ModelOptions.load(arguments, command: name)
+            languageModel = TransformerLanguageModel(model: transformer)
+            let path = try ModelOptions.modelPath(arguments)
+            modelRecord = .init(path: (path as NSString).lastPathComponent, sha256: try SHA256.hex(ofFile: path))
+        }
+        let graph = try design.configuration.graph()
+        let treatment = graph.variables[design.treatmentIndex]
+        let run = BenchmarkManifest.Run(
+            sdscmVersion: SDSCMCommandLine.version, name: design.name,
+            config: .init(path: (configPath as NSString).lastPathComponent, sha256: try SHA256.hex(ofFile: configPath)),
+            configFormat: design.isReferenceFormat ? "reference" : "sdscm", model: modelRecord,
+            modelArchitecture: languageModel?.model.configuration.architecture.name,
+            seed: seed, datasets: datasets, units: units, variations: variations, scoring: scoring.rawValue,
+            semantics: semantics.rawValue, treatment: treatment.name,
+            arms: design.arms.map { treatment.values![$0] }, outcome: graph.variables[design.outcomeIndex].name,
+            hiddenLimit: hiddenLimit)
+        let runner = BenchmarkRunner(design: design, languageModel: languageModel, run: run, scoring: scoring,
+                                     semantics: semantics, output: URL(fileURLWithPath: out))
+        let mine = BenchmarkRunner.datasets(datasets, shard: shard, of: shards)
+        var progress = ProgressReporter(total: mine.count * units, io: io)
+        var generated = 0, skipped = 0
+        for index in mine {
+            if runner.completed(index) != nil {
+                skipped += 1
+                progress.advance(by: units, note: "dataset \(index) already complete")
+                continue
+            }
+            var done = 0
+            _ = try runner.generate(index) { unit in
+                progress.advance(by: unit - done, note: "dataset \(index)")
+                done = unit
+            }
+            generated += 1
+        }
+        progress.finish()
+        let manifest = try runner.writeCombinedManifest()
+        io.print("\(generated) datasets generated, \(skipped) already complete; \(manifest.datasets.count) of \(datasets) in \(out)/manifest.json")
+    }
+}
+
+/// Progress on standard error: a redrawn bar with rate and ETA on a terminal, a line every ten seconds otherwise.
+struct ProgressReporter {
+    let total: Int
+    let io: CommandIO
+    let terminal = isatty(2) != 0
+    let start = DispatchTime.now().uptimeNanoseconds
+    var done = 0
+    var lastPrint: UInt64 = 0
+
+    init(total: Int, io: CommandIO) {
+        self.total = total
+        self.io = io
+    }
+
+    mutating func advance(by count: Int, note: String) {
+        done += count
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - lastPrint > (terminal ? 200_000_000 : 10_000_000_000) || done == total else { return }
+        lastPrint = now
+        let seconds = Double(now - start) / 1e9
+        let rate = seconds > 0 ? Double(done) / seconds : 0
+        let remaining = rate > 0 ? Double(total - done) / rate : 0
+        let line = String(format: "%d/%d units (%.1f units/s, ETA %@), %@", done, total, rate, Self.duration(remaining), note)
+        if terminal {
+            let width = 30, filled = total > 0 ? width * done / total : width
+            io.writeError("\r[" + String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled) + "] " + line + "\u{1B}[K")
+        } else {
+            io.printError(line)
+        }
+    }
+
+    func finish() {
+        if terminal { io.writeError("\n") }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+    }
+}
