@@ -13,7 +13,7 @@ public struct DatasetGenerator: Sendable {
     /// costs about one unit's scoring, so the default keeps the view within a small multiple of the dataset's cost.
     public let hiddenLimit: Int
     /// Units whose scoring is batched together (memory grows with it: one retained cache per unit).
-    public var blockSize = 16
+    public var blockSize = 32
 
     public init(design: BenchmarkDesign, model: CausalModel, noiseSeed: UInt64, semantics: CounterfactualSemantics,
                 hiddenLimit: Int = 32) {

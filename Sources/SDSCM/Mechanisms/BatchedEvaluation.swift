@@ -21,7 +21,7 @@ extension CausalModel {
     /// the order of `units`. `body` must be repeatable (it is rerun until nothing it needs is missing), so it
     /// must not have side effects before its last model query. Models with free-text variables run unit by
     /// unit (generation is not memoized).
-    public func batched<T>(_ units: [Int], blockSize: Int = 16, body: (Int) throws -> T) throws -> [T] {
+    public func batched<T>(_ units: [Int], blockSize: Int = 32, body: (Int) throws -> T) throws -> [T] {
         guard blockSize > 1, languageModel != nil, !graph.variables.contains(where: \.isText) else {
             return try units.map(body)
         }
