@@ -37,6 +37,8 @@ let package = Package(
         .library(name: "LanguageModels", targets: ["LanguageModels"]),
         .library(name: "BundledModels", targets: ["BundledModels"]),
         .library(name: "Benchmarks", targets: ["Benchmarks"]),
+        .library(name: "Estimators", targets: ["Estimators"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "sdscm", targets: ["sdscm"]),
     ],
     targets: [
@@ -60,7 +62,7 @@ let package = Package(
         // The tiny model trained on a known causal world (Tools/tiny-model), shipped as a resource.
         .target(name: "BundledModels", dependencies: ["SDSCM"], resources: [.copy("Resources")]),
         // The `sdscm` commands, as a library so tests can run them in-process.
-        .target(name: "SDSCMCommandLine", dependencies: ["SDSCM", "Benchmarks", "BundledModels"]),
+        .target(name: "SDSCMCommandLine", dependencies: ["SDSCM", "Benchmarks", "BundledModels", "Estimators", "Evaluation"]),
         .executableTarget(name: "sdscm", dependencies: ["SDSCMCommandLine"]),
 
         // Examples are built with the package so they never rot.
@@ -72,6 +74,10 @@ let package = Package(
 
         // Shared test helpers: fixture paths, fetched-model lookup, byte builders.
         .target(name: "TestSupport", dependencies: ["SDSCM"], path: "Tests/TestSupport"),
+        // Treatment-effect estimators and metrics (linear models with scikit-learn semantics, logistic propensities).
+        .target(name: "Estimators"),
+        // Benchmark tables read back, estimators run over datasets, reports (markdown, CSV, SVG).
+        .target(name: "Evaluation", dependencies: ["Estimators"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "Tensors", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["GGUF", "Tensors", "TestSupport"], swiftSettings: computeSettings),
         .testTarget(name: "TokenizersTests", dependencies: ["GGUF", "Tokenizers", "TestSupport"]),
@@ -79,6 +85,7 @@ let package = Package(
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "CausalTests", dependencies: ["SDSCM", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "BundledModels", "SDSCM", "TestSupport"]),
+        .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Evaluation", "TestSupport"]),
         .testTarget(name: "BundledModelsTests", dependencies: ["BundledModels", "SDSCM", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["SDSCMCommandLine", "TestSupport"]),
     ]

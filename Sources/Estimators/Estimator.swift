@@ -1,0 +1,169 @@
+import Foundation
+
+/// Observational data for one treatment-effect estimate: covariates, a binary treatment and an outcome.
+public struct EstimationData: Sendable {
+    public var covariates: [[Double]]
+    public var treatment: [Int]
+    public var outcome: [Double]
+
+    public init(covariates: [[Double]], treatment: [Int], outcome: [Double]) throws {
+        guard covariates.count == treatment.count, treatment.count == outcome.count, !outcome.isEmpty else {
+            throw EstimationError.invalidData("\(covariates.count) covariate rows, \(treatment.count) treatments, \(outcome.count) outcomes")
+        }
+        if let bad = treatment.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+            throw EstimationError.invalidData("treatment of row \(bad) is \(treatment[bad]), not 0 or 1")
+        }
+        self.covariates = covariates
+        self.treatment = treatment
+        self.outcome = outcome
+    }
+
+    var treatedRows: [Int] { treatment.indices.filter { treatment[$0] == 1 } }
+    var controlRows: [Int] { treatment.indices.filter { treatment[$0] == 0 } }
+}
+
+/// An estimate: the ATE, per-unit CATEs when the method gives them, and a 95% interval when it has one.
+public struct EffectEstimate: Sendable {
+    public var ate: Double
+    /// τ̂(x_i) for every unit (constant for methods whose effect does not vary).
+    public var cate: [Double]
+    /// Standard error of the ATE, when the method has one.
+    public var standardError: Double?
+
+    /// The normal 95% interval of the ATE.
+    public var interval: (lower: Double, upper: Double)? {
+        standardError.map { (ate - 1.959963984540054 * $0, ate + 1.959963984540054 * $0) }
+    }
+}
+
+/// The estimators, by the names `sdscm evaluate` and its `results.csv` use.
+///
+/// All outcome and CATE models are linear (`LeastSquares`, scikit-learn semantics) and propensities logistic
+/// (`LogisticRegression`), so results are reproducible bit for bit and comparable with the paper's linear rows.
+public enum Estimator: String, CaseIterable, Sendable {
+    /// Difference in means (the paper's T-only OLS), Welch standard error.
+    case dim
+    /// OLS of y on [x, z]; the ATE is z's coefficient (the paper's LinReg), classical standard error.
+    case linreg
+    /// S-learner with a linear model on [x, z]: the same fit as `linreg`, so a constant CATE.
+    case linearS = "linear-s"
+    /// T-learner: one linear model per arm; τ̂(x) = μ̂1(x) − μ̂0(x) (the paper's LinearT).
+    case linearT = "linear-t"
+    /// X-learner: imputed effects regressed per arm, blended by the propensity.
+    case xLearner = "x-learner"
+    /// Inverse propensity weighting, normalized per arm (Hájek), with a logistic propensity.
+    case ipw
+    /// Augmented IPW with linear arm models and a logistic propensity; influence-function standard error.
+    case aipw
+    /// DR-learner: the AIPW pseudo-outcomes regressed linearly on x.
+    case drLearner = "dr-learner"
+    /// Linear double machine learning: 2-fold cross-fitted residuals of y (linear) and z (logistic), a constant
+    /// effect, sandwich standard error.
+    case linearDML = "linear-dml"
+
+    /// Estimates the effect of treatment 1 vs 0.
+    public func estimate(_ data: EstimationData) throws -> EffectEstimate {
+        let n = data.outcome.count
+        let treated = data.treatedRows, control = data.controlRows
+        guard treated.count >= 2 else { throw EstimationError.emptyArm(treated: true) }
+        guard control.count >= 2 else { throw EstimationError.emptyArm(treated: false) }
+        let x = data.covariates, y = data.outcome, z = data.treatment.map(Double.init)
+        func arm(_ rows: [Int]) throws -> LinearFit {
+            try LeastSquares.fit(rows.map { x[$0] }, rows.map { y[$0] })
+        }
+        func constant(_ value: Double, _ se: Double?) -> EffectEstimate {
+            EffectEstimate(ate: value, cate: [Double](repeating: value, count: n), standardError: se)
+        }
+        switch self {
+        case .dim:
+            let y1 = treated.map { y[$0] }, y0 = control.map { y[$0] }
+            let se = (Statistics.variance(y1) / Double(y1.count) + Statistics.variance(y0) / Double(y0.count)).squareRoot()
+            return constant(Statistics.mean(y1) - Statistics.mean(y0), se)
+        case .linreg, .linearS:
+            let design = x.indices.map { x[$0] + [z[$0]] }
+            let fit = try LeastSquares.fit(design, y)
+            return constant(fit.coefficients.last!, Self.olsStandardError(design, y, fit: fit, column: design[0].count - 1))
+        case .linearT:
+            let mu1 = try arm(treated).predict(x), mu0 = try arm(control).predict(x)
+            let cate = zip(mu1, mu0).map { $0 - $1 }
+            return EffectEstimate(ate: Statistics.mean(cate), cate: cate, standardError: nil)
+        case .xLearner:
+            let mu1 = try arm(treated).predict(x), mu0 = try arm(control).predict(x)
+            let tau1 = try LeastSquares.fit(treated.map { x[$0] }, treated.map { y[$0] - mu0[$0] }).predict(x)
+            let tau0 = try LeastSquares.fit(control.map { x[$0] }, control.map { mu1[$0] - y[$0] }).predict(x)
+            let e = try LogisticRegression.fit(x, z).predict(x)
+            let cate = x.indices.map { e[$0] * tau0[$0] + (1 - e[$0]) * tau1[$0] }
+            return EffectEstimate(ate: Statistics.mean(cate), cate: cate, standardError: nil)
+        case .ipw:
+            let e = try LogisticRegression.fit(x, z).predict(x)
+            let w1 = x.indices.map { z[$0] / e[$0] }, w0 = x.indices.map { (1 - z[$0]) / (1 - e[$0]) }
+            let s1 = w1.reduce(0, +), s0 = w0.reduce(0, +)
+            let m1 = x.indices.reduce(0) { $0 + w1[$1] * y[$1] } / s1
+            let m0 = x.indices.reduce(0) { $0 + w0[$1] * y[$1] } / s0
+            let phi = x.indices.map { w1[$0] * (y[$0] - m1) / (s1 / Double(n)) - w0[$0] * (y[$0] - m0) / (s0 / Double(n)) }
+            return constant(m1 - m0, (Statistics.variance(phi) / Double(n)).squareRoot())
+        case .aipw, .drLearner:
+            let psi = try Self.pseudoOutcomes(data, treated: treated, control: control)
+            let se = (Statistics.variance(psi) / Double(n)).squareRoot()
+            if self == .aipw { return constant(Statistics.mean(psi), se) }
+            let cate = try LeastSquares.fit(x, psi).predict(x)
+            return EffectEstimate(ate: Statistics.mean(cate), cate: cate, standardError: se)
+        case .linearDML:
+            // Two folds: even and odd rows; each fold's nuisances come from the other fold.
+            var yResidual = [Double](repeating: 0, count: n), zResidual = [Double](repeating: 0, count: n)
+            for fold in 0..<2 {
+                let train = x.indices.filter { $0 % 2 != fold }, test = x.indices.filter { $0 % 2 == fold }
+                let outcome = try LeastSquares.fit(train.map { x[$0] }, train.map { y[$0] })
+                let propensity = try LogisticRegression.fit(train.map { x[$0] }, train.map { z[$0] })
+                let m = outcome.predict(test.map { x[$0] }), e = propensity.predict(test.map { x[$0] })
+                for (k, i) in test.enumerated() {
+                    yResidual[i] = y[i] - m[k]
+                    zResidual[i] = z[i] - e[k]
+                }
+            }
+            let denominator = zResidual.reduce(0) { $0 + $1 * $1 }
+            let theta = zip(yResidual, zResidual).reduce(0) { $0 + $1.0 * $1.1 } / denominator
+            let meat = x.indices.reduce(0.0) { sum, i in
+                let r = (yResidual[i] - theta * zResidual[i]) * zResidual[i]
+                return sum + r * r
+            }
+            return constant(theta, meat.squareRoot() / denominator)
+        }
+    }
+
+    /// AIPW pseudo-outcomes ψ_i = μ̂1 − μ̂0 + z(y − μ̂1)/ê − (1 − z)(y − μ̂0)/(1 − ê).
+    static func pseudoOutcomes(_ data: EstimationData, treated: [Int], control: [Int]) throws -> [Double] {
+        let x = data.covariates, y = data.outcome, z = data.treatment.map(Double.init)
+        let mu1 = try LeastSquares.fit(treated.map { x[$0] }, treated.map { y[$0] }).predict(x)
+        let mu0 = try LeastSquares.fit(control.map { x[$0] }, control.map { y[$0] }).predict(x)
+        let e = try LogisticRegression.fit(x, z).predict(x)
+        return x.indices.map { i in
+            mu1[i] - mu0[i] + z[i] * (y[i] - mu1[i]) / e[i] - (1 - z[i]) * (y[i] - mu0[i]) / (1 - e[i])
+        }
+    }
+
+    /// Classical (homoskedastic) standard error of one OLS coefficient: σ̂² [(X_cᵀX_c)⁺]_jj from the SVD.
+    static func olsStandardError(_ design: [[Double]], _ y: [Double], fit: LinearFit, column: Int) -> Double? {
+        let n = design.count, p = design[0].count
+        let dof = n - fit.rank - 1
+        guard dof > 0 else { return nil }
+        let residuals = zip(fit.predict(design), y).map { $1 - $0 }
+        let sigma2 = residuals.reduce(0) { $0 + $1 * $1 } / Double(dof)
+        let means = (0..<p).map { j in design.reduce(0) { $0 + $1[j] } / Double(n) }
+        let columns = (0..<p).map { j in design.map { $0[j] - means[j] } }
+        let (_, sigma, v) = LeastSquares.decompose(columns)
+        let cutoff = (sigma.max() ?? 0) * Double.ulpOfOne * Double(max(n, p))
+        var variance = 0.0
+        for k in 0..<p where sigma[k] > cutoff && sigma[k] > 0 { variance += v[k][column] * v[k][column] / (sigma[k] * sigma[k]) }
+        return (sigma2 * variance).squareRoot()
+    }
+}
+
+/// Means and variances (sample variance, n − 1).
+enum Statistics {
+    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+    static func variance(_ values: [Double]) -> Double {
+        let m = mean(values)
+        return values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, values.count - 1))
+    }
+}

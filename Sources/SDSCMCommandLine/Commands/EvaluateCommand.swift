@@ -1,0 +1,67 @@
+import Estimators
+import Evaluation
+import Foundation
+
+/// `sdscm evaluate`: treatment-effect estimators over benchmark datasets, with a report in the paper's format.
+public enum EvaluateCommand: Command {
+    public static let name = "evaluate"
+    public static let summary = "Run effect estimators over benchmark CSVs and write a report (tables, results.csv, SVG plots)."
+    public static let synopsis = "sdscm evaluate --data <dir> [--view all|hidden] [--estimators list] [--one-hot] --report <dir>"
+    public static let discussion = """
+        Reads every CSV in --data (and in its extended/ folder): the reference's layout (outcome logP(Xy=0), \
+        treatment X12-style code, covariates X0..X(t-1) for view all and X4..X(t-1) for view hidden, ITE from the \
+        two do() columns) or SDSCM's extended layout (outcome logP(Y=y0) of the factual arm, exact ITE; view \
+        hidden uses the covariates of the matching hidden/ table), detected by the header. Runs the estimators per \
+        dataset in parallel and writes report.md (ATE R² and RMSE across datasets as the paper's Table 1; mean CATE \
+        R² in the paper's and scikit-learn's orientations and median standardized √PEHE as Table 2; interval \
+        coverage), results.csv (dataset,view,estimator,ate_hat,sate,ate_se,ate_lower,ate_upper,sqrt_pehe,\
+        standardized_pehe,cate_r2,cate_r2_paper,units) and SVG figures. Estimators: \
+        \(Estimator.allCases.map(\.rawValue).joined(separator: ", ")) (default all).
+        """
+    public static let options: [OptionSpec] = [
+        .value("data", "DIR", "Folder of benchmark CSVs (reference or extended layout)."),
+        .value("view", "VIEW", "Covariate view: all or hidden (default: both)."),
+        .value("estimators", "LIST", "Comma-separated estimator names (default: all)."),
+        .flag("one-hot", "Encode categorical covariates as indicators instead of integer codes."),
+        .value("report", "DIR", "Output folder for report.md, results.csv and the figures."),
+    ]
+
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+        guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
+        guard let data = arguments.value("data") else { throw UsageError(command: name, "missing --data <dir>") }
+        guard let report = arguments.value("report") else { throw UsageError(command: name, "missing --report <dir>") }
+        var views = ["all", "hidden"]
+        if let view = arguments.value("view") {
+            guard views.contains(view) else { throw UsageError(command: name, "--view must be all or hidden, got '\(view)'") }
+            views = [view]
+        }
+        var estimators = Estimator.allCases
+        if let list = arguments.value("estimators") {
+            estimators = try list.split(separator: ",").map { item in
+                guard let estimator = Estimator(rawValue: item.trimmingCharacters(in: .whitespaces)) else {
+                    throw UsageError(command: name, EstimationError.unknownEstimator(String(item)).description)
+                }
+                return estimator
+            }
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let files = try EvaluationDataset.files(in: URL(fileURLWithPath: data))
+        let datasets = try files.map { try EvaluationDataset(url: $0, oneHot: arguments.flag("one-hot")) }
+        let results = try Evaluation.run(datasets, views: views, estimators: estimators)
+        let present = views.filter { view in results.contains { $0.view == view } }
+        try EvaluationReport.write(results, to: URL(fileURLWithPath: report), source: data,
+                                   outcome: datasets[0].outcome, views: present, estimators: estimators)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        io.print("evaluated \(datasets.count) datasets (\(datasets[0].layout.rawValue) layout), views \(present.joined(separator: ", ")), \(estimators.count) estimators in \(String(format: "%.2f", seconds)) s")
+        for view in present {
+            for estimator in estimators where [.dim, .linreg, .linearT].contains(estimator) {
+                let rows = results.filter { $0.view == view && $0.estimator == estimator }
+                guard rows.count > 1 else { continue }
+                let (r2, rmse) = EvaluationReport.ateAccuracy(rows)
+                let label = EvaluationReport.displayName(estimator).padding(toLength: 11, withPad: " ", startingAt: 0)
+                io.print("  \(label) \(view.padding(toLength: 7, withPad: " ", startingAt: 0)) ATE R² \(String(format: "%.4f", r2))  RMSE \(String(format: "%.4f", rmse))")
+            }
+        }
+        io.print("report: \(report)/report.md")
+    }
+}
