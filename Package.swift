@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "Benchmarks", targets: ["Benchmarks"]),
         .library(name: "Estimators", targets: ["Estimators"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Audit", targets: ["Audit"]),
         .executable(name: "sdscm", targets: ["sdscm"]),
     ],
     targets: [
@@ -62,13 +63,14 @@ let package = Package(
         // The tiny model trained on a known causal world (Tools/tiny-model), shipped as a resource.
         .target(name: "BundledModels", dependencies: ["SDSCM"], resources: [.copy("Resources")]),
         // The `sdscm` commands, as a library so tests can run them in-process.
-        .target(name: "SDSCMCommandLine", dependencies: ["SDSCM", "Benchmarks", "BundledModels", "Estimators", "Evaluation"]),
+        .target(name: "SDSCMCommandLine", dependencies: ["SDSCM", "Benchmarks", "BundledModels", "Estimators", "Evaluation", "Audit"]),
         .executableTarget(name: "sdscm", dependencies: ["SDSCMCommandLine"]),
 
         // Examples are built with the package so they never rot.
         .executableTarget(name: "ReadGGUF", dependencies: ["SDSCM"], path: "Examples/ReadGGUF"),
         .executableTarget(name: "ClinicCounterfactuals", dependencies: ["SDSCM"], path: "Examples/ClinicCounterfactuals"),
         .executableTarget(name: "ConfounderCollider", dependencies: ["SDSCM", "BundledModels"], path: "Examples/ConfounderCollider"),
+        .executableTarget(name: "ModelAudit", dependencies: ["Audit", "SDSCM", "BundledModels"], path: "Examples/Audit"),
         .executableTarget(name: "CounterfactualText", dependencies: ["SDSCM", "BundledModels"], path: "Examples/CounterfactualText"),
         .executableTarget(name: "OncologyBenchmark", dependencies: ["SDSCM", "Benchmarks", "BundledModels"], path: "Examples/OncologyBenchmark"),
 
@@ -78,6 +80,8 @@ let package = Package(
         .target(name: "Estimators"),
         // Benchmark tables read back, estimators run over datasets, reports (markdown, CSV, SVG).
         .target(name: "Evaluation", dependencies: ["Estimators"]),
+        // Counterfactual audits of a language model: does an attribute change a downstream outcome?
+        .target(name: "Audit", dependencies: ["SDSCM"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "Tensors", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["GGUF", "Tensors", "TestSupport"], swiftSettings: computeSettings),
         .testTarget(name: "TokenizersTests", dependencies: ["GGUF", "Tokenizers", "TestSupport"]),
@@ -86,6 +90,7 @@ let package = Package(
         .testTarget(name: "CausalTests", dependencies: ["SDSCM", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "BundledModels", "SDSCM", "TestSupport"]),
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Evaluation", "TestSupport"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "BundledModels", "SDSCM", "TestSupport"]),
         .testTarget(name: "BundledModelsTests", dependencies: ["BundledModels", "SDSCM", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["SDSCMCommandLine", "TestSupport"]),
     ]
