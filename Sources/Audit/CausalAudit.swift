@@ -31,6 +31,7 @@ public struct CausalAudit: Sendable {
         }
     }
 
+    /// Checks that both variables are categorical and the outcome descends from the attribute.
     public init(model: CausalModel, attribute: String, outcome: String, seed: UInt64) throws {
         let graph = model.graph
         self.attribute = try graph.index(of: attribute)
@@ -73,6 +74,7 @@ public struct CausalAudit: Sendable {
         public var flipRate: Double
     }
 
+    /// Everything an audit reports (`audit.json`).
     public struct Result: Sendable, Codable {
         public var attribute: String
         public var outcome: String

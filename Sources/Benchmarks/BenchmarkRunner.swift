@@ -20,6 +20,7 @@ public struct BenchmarkRunner {
     /// The run's limit on hidden assignments per unit.
     public var hiddenLimit: Int { run.hiddenLimit }
 
+    /// A runner writing `run`'s datasets into `output`.
     public init(design: BenchmarkDesign, languageModel: (any LanguageModel)?, run: BenchmarkManifest.Run,
                 scoring: ScoringMode, semantics: CounterfactualSemantics, output: URL) {
         self.design = design

@@ -6,6 +6,7 @@ public struct CSVTable: Sendable {
     /// Rows, each with one field per column.
     public private(set) var rows: [[String]] = []
 
+    /// An empty table with these column names.
     public init(header: [String]) {
         self.header = header
     }

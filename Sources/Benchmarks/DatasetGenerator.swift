@@ -15,6 +15,7 @@ public struct DatasetGenerator: Sendable {
     /// Units whose scoring is batched together (memory grows with it: one retained cache per unit).
     public var blockSize = 32
 
+    /// A generator whose sampler's noise is keyed by `noiseSeed`.
     public init(design: BenchmarkDesign, model: CausalModel, noiseSeed: UInt64, semantics: CounterfactualSemantics,
                 hiddenLimit: Int = 32) {
         self.design = design

@@ -6,6 +6,7 @@ public struct EstimationData: Sendable {
     public var treatment: [Int]
     public var outcome: [Double]
 
+    /// Checks that the lengths agree and the treatment is 0/1.
     public init(covariates: [[Double]], treatment: [Int], outcome: [Double]) throws {
         guard covariates.count == treatment.count, treatment.count == outcome.count, !outcome.isEmpty else {
             throw EstimationError.invalidData("\(covariates.count) covariate rows, \(treatment.count) treatments, \(outcome.count) outcomes")

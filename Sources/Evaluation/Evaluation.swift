@@ -36,6 +36,7 @@ public struct EvaluationResult: Sendable {
 
 /// Runs estimators over benchmark datasets, in parallel across datasets, with results in dataset order.
 public enum Evaluation {
+    /// Every estimator on every requested view of every dataset (datasets in parallel).
     public static func run(_ datasets: [EvaluationDataset], views: [String], estimators: [Estimator]) throws -> [EvaluationResult] {
         let slots = Slots(count: datasets.count)
         DispatchQueue.concurrentPerform(iterations: datasets.count) { index in

@@ -21,6 +21,7 @@ public struct EvaluationDataset: Sendable {
     /// Which table layout the file has.
     public enum Layout: String, Sendable { case reference, extended }
 
+    /// One covariate set: the estimator input and the truth it is scored against.
     public struct View: Sendable {
         public var data: EstimationData
         /// The true per-unit effect on the outcome (ITE; with all covariates it equals the CATE).

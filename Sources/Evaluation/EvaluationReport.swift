@@ -18,6 +18,13 @@ public enum EvaluationReport {
         }
     }
 
+    /// Four decimals as the paper prints, or three significant digits for magnitudes below 0.001 (effects on a
+    /// near-deterministic outcome) so that they do not all read 0.0000.
+    public static func format(_ value: Double) -> String {
+        if value.isNaN { return "–" }
+        return value != 0 && abs(value) < 1e-3 ? String(format: "%.3e", value) : String(format: "%.4f", value)
+    }
+
     /// `results.csv`.
     public static func csv(_ results: [EvaluationResult]) -> String {
         ([EvaluationResult.header] + results.map(\.fields)).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
@@ -35,9 +42,7 @@ public enum EvaluationReport {
         func pick(_ view: String, _ estimator: Estimator) -> [EvaluationResult] {
             results.filter { $0.view == view && $0.estimator == estimator }
         }
-        func number(_ value: Double) -> String {
-            value.isNaN ? "–" : value <= 0 && value > -1e300 && false ? "≤0" : String(format: "%.4f", value)
-        }
+        func number(_ value: Double) -> String { format(value) }
         let datasets = Set(results.map(\.dataset)).count
         let units = results.first?.units ?? 0
         var text = "# Evaluation report\n\n"

@@ -7,7 +7,7 @@ import SDSCM
 public enum AuditCommand: Command {
     public static let name = "audit"
     public static let summary = "Audit a language model: the effect of changing an attribute on an outcome, with CI and flip rate."
-    public static let synopsis = "sdscm audit --config <json> [--model <gguf>] --attribute VAR --outcome VAR [--units N] [--seed S] [--baseline VALUE] [--bootstrap B] --report <dir>"
+    public static let synopsis = "sdscm audit --config <json> [--model <gguf>] --attribute VAR --outcome VAR [--units N] [--seed S] [--baseline VALUE] [--bootstrap B] [--scoring sum|mean|reference] --report <dir>"
     public static let discussion = """
         Samples N units (default 1000) and replays each under every value of the attribute with the unit's own \
         noise (shared-noise counterfactuals). Reports, for each non-baseline attribute value and outcome value, the \
@@ -24,6 +24,7 @@ public enum AuditCommand: Command {
         .value("seed", "S", "Seed of the noise and the bootstrap (default 0)."),
         .value("baseline", "VALUE", "Attribute value the others are compared with (default: the first)."),
         .value("bootstrap", "B", "Bootstrap resamples (default 1000)."),
+        .value("scoring", "MODE", "Candidate scoring: sum, mean or reference (default: the configuration's)."),
         .value("report", "DIR", "Output folder."),
     ]
 

@@ -59,7 +59,7 @@ public enum EvaluateCommand: Command {
                 guard rows.count > 1 else { continue }
                 let (r2, rmse) = EvaluationReport.ateAccuracy(rows)
                 let label = EvaluationReport.displayName(estimator).padding(toLength: 11, withPad: " ", startingAt: 0)
-                io.print("  \(label) \(view.padding(toLength: 7, withPad: " ", startingAt: 0)) ATE R² \(String(format: "%.4f", r2))  RMSE \(String(format: "%.4f", rmse))")
+                io.print("  \(label) \(view.padding(toLength: 7, withPad: " ", startingAt: 0)) ATE R² \(EvaluationReport.format(r2))  RMSE \(EvaluationReport.format(rmse))")
             }
         }
         io.print("report: \(report)/report.md")
