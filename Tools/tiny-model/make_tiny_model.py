@@ -6,8 +6,10 @@
 
 Steps, all seeded:
   1. sample a corpus from the world (world.py): each document is a target variable's sentence after its parents'
-     sentences and some other earlier ones, in random phrasings;
-  2. train a byte-level BPE tokenizer (vocabulary 640, two control tokens) with `tokenizers`;
+     sentences and each other earlier one with probability 0.3 (at 0.2 training stays on the marginals), in
+     random phrasings;
+  2. train a byte-level BPE tokenizer (at most 640 tokens, two of them control tokens; this corpus runs out of
+     merges at 469) with `tokenizers`;
   3. train a llama-architecture model (4 layers, width 96, 4 query / 2 key-value heads, SwiGLU 256, tied
      embeddings; about 0.46 M parameters) with AdamW in JAX (XLA on the CPU; two runs on the same machine give
      identical bytes);
