@@ -57,6 +57,15 @@ enum ModelOptions {
         return ids
     }
 
+    /// `--seed` as an unsigned 64-bit integer, or `value` when absent.
+    static func seed(_ arguments: ParsedArguments, default value: UInt64, command: String) throws -> UInt64 {
+        guard let text = arguments.value("seed") else { return value }
+        guard let seed = UInt64(text) else {
+            throw UsageError(command: command, "--seed must be an unsigned 64-bit integer, got '\(text)'")
+        }
+        return seed
+    }
+
     /// A positive integer option, or `value` when absent.
     static func positiveInteger(_ arguments: ParsedArguments, _ option: String, default value: Int, command: String) throws -> Int {
         guard let text = arguments.value(option) else { return value }

@@ -35,11 +35,7 @@ public enum AuditCommand: Command {
         guard let report = arguments.value("report") else { throw UsageError(command: name, "missing --report <dir>") }
         let units = try ModelOptions.positiveInteger(arguments, "units", default: 1000, command: name)
         let bootstrap = try ModelOptions.positiveInteger(arguments, "bootstrap", default: 1000, command: name)
-        var seed: UInt64 = 0
-        if let text = arguments.value("seed") {
-            guard let value = UInt64(text) else { throw UsageError(command: name, "--seed must be an unsigned 64-bit integer, got '\(text)'") }
-            seed = value
-        }
+        let seed = try ModelOptions.seed(arguments, default: 0, command: name)
         let configuration = try CausalOptions.configuration(arguments, command: name)
         let model = try CausalOptions.model(configuration, arguments, command: name)
         let audit = try CausalAudit(model: model, attribute: attribute, outcome: outcome, seed: seed)

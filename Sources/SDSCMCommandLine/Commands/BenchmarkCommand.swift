@@ -52,11 +52,7 @@ public enum BenchmarkCommand: Command {
         let datasets = try ModelOptions.positiveInteger(arguments, "datasets", default: 1, command: name)
         let units = try ModelOptions.positiveInteger(arguments, "units", default: 1, command: name)
         let variations = try ModelOptions.positiveInteger(arguments, "variations", default: 1, command: name)
-        var seed: UInt64 = 0
-        if let text = arguments.value("seed") {
-            guard let value = UInt64(text) else { throw UsageError(command: name, "--seed must be an unsigned 64-bit integer, got '\(text)'") }
-            seed = value
-        }
+        let seed = try ModelOptions.seed(arguments, default: 0, command: name)
         var hiddenLimit = 32
         if let text = arguments.value("hidden-limit") {
             guard let value = Int(text), value >= 0 else { throw UsageError(command: name, "--hidden-limit must be a non-negative integer, got '\(text)'") }

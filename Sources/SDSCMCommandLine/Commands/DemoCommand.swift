@@ -30,11 +30,7 @@ public enum DemoCommand: Command {
             throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'")
         }
         let units = try ModelOptions.positiveInteger(arguments, "units", default: 2000, command: name)
-        var seed: UInt64 = 2026
-        if let text = arguments.value("seed") {
-            guard let value = UInt64(text) else { throw UsageError(command: name, "--seed must be an unsigned 64-bit integer, got '\(text)'") }
-            seed = value
-        }
+        let seed = try ModelOptions.seed(arguments, default: 2026, command: name)
         let start = DispatchTime.now().uptimeNanoseconds
         let configuration = try BundledModels.tinyWorldConfiguration()
         let truth = try BundledModels.tinyWorldTruth()

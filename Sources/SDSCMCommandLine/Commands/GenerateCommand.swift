@@ -34,13 +34,7 @@ public enum GenerateCommand: Command {
             }
             temperature = value
         }
-        var seed: UInt64 = 0
-        if let text = arguments.value("seed") {
-            guard let value = UInt64(text) else {
-                throw UsageError(command: name, "--seed must be an unsigned 64-bit integer, got '\(text)'")
-            }
-            seed = value
-        }
+        let seed = try ModelOptions.seed(arguments, default: 0, command: name)
         let text = try ModelOptions.promptText(arguments, command: name)
         let model = try ModelOptions.load(arguments, command: name)
         let prompt = try ModelOptions.tokenize(text, arguments, model: model)

@@ -39,11 +39,7 @@ public enum SampleCommand: Command {
         guard let out = arguments.value("out") else { throw UsageError(command: name, "missing --out <file.csv>") }
         guard arguments.value("units") != nil else { throw UsageError(command: name, "missing --units N") }
         let units = try ModelOptions.positiveInteger(arguments, "units", default: 1, command: name)
-        var seed: UInt64 = 0
-        if let text = arguments.value("seed") {
-            guard let value = UInt64(text) else { throw UsageError(command: name, "--seed must be an unsigned 64-bit integer, got '\(text)'") }
-            seed = value
-        }
+        let seed = try ModelOptions.seed(arguments, default: 0, command: name)
         var semantics = CounterfactualSemantics.sharedNoise
         if let text = arguments.value("semantics") {
             guard let value = CounterfactualSemantics(rawValue: text) else {
