@@ -38,7 +38,7 @@ public struct BenchmarkRunner {
 
     /// The datasets a shard owns.
     public static func datasets(_ count: Int, shard: Int, of shards: Int) -> [Int] {
-        stride(from: shard, to: count, by: shards).map { $0 }
+        Array(stride(from: shard, to: count, by: shards))
     }
 
     func relative(_ kind: String, _ index: Int) -> String { "\(kind)/\(design.name)_\(index).csv" }

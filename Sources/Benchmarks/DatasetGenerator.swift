@@ -73,16 +73,19 @@ public struct DatasetGenerator: Sendable {
         var extended = CSVTable(header: extendedHeader)
 
         let exact = ExactInference(model: model)
-        var hiddenView: Result<HiddenConfoundingView, HiddenConfoundingError>
+        // Whether the hidden view exists is decided once, from the design; its rows cannot fail on their own.
+        let view: HiddenConfoundingView?
+        let hiddenSkipped: HiddenConfoundingError?
         do {
-            hiddenView = .success(try HiddenConfoundingView(design: design, model: model, limit: hiddenLimit))
+            view = try HiddenConfoundingView(design: design, model: model, limit: hiddenLimit)
+            hiddenSkipped = nil
         } catch let error as HiddenConfoundingError {
-            hiddenView = .failure(error)
+            view = nil
+            hiddenSkipped = error
         }
-        var hiddenTable = (try? hiddenView.get()).map { CSVTable(header: $0.header(contrasts: contrasts, suffix: contrastSuffix)) }
+        var hiddenTable = view.map { CSVTable(header: $0.header(contrasts: contrasts, suffix: contrastSuffix)) }
 
-        let view = try? hiddenView.get()
-        func rows(_ unit: Int) throws -> (reference: [String], extended: [String], hidden: Result<[String], HiddenConfoundingError>?) {
+        func rows(_ unit: Int) throws -> (reference: [String], extended: [String], hidden: [String]?) {
             let factual = try sampler.sample(unit: unit)
             let values = factual.values.map { Optional($0) }
             let indices = variables.indices.map { variables[$0].values?.firstIndex(of: factual.values[$0]) }
@@ -121,15 +124,7 @@ public struct DatasetGenerator: Sendable {
             }
             row.append(factual.document)
 
-            var hiddenRow: Result<[String], HiddenConfoundingError>?
-            if let view {
-                do {
-                    hiddenRow = .success(try view.row(unit: unit, factual: factual, contrasts: contrasts))
-                } catch let error as HiddenConfoundingError {
-                    hiddenRow = .failure(error)
-                }
-            }
-            return (referenceRow, row, hiddenRow)
+            return (referenceRow, row, try view?.row(unit: unit, factual: factual, contrasts: contrasts))
         }
 
         // Units run in blocks whose language-model scoring is batched (same bytes as one by one).
@@ -139,22 +134,12 @@ public struct DatasetGenerator: Sendable {
             for result in try model.batched(block, blockSize: blockSize, body: rows) {
                 reference.append(result.reference)
                 extended.append(result.extended)
-                switch result.hidden {
-                case .success(let row)?: hiddenTable?.append(row)
-                case .failure(let error)?:
-                    if case .success = hiddenView { hiddenView = .failure(error) }
-                    hiddenTable = nil
-                case nil: break
-                }
+                if let row = result.hidden { hiddenTable?.append(row) }
             }
             next += block.count
             progress(next)
         }
-        let hidden: Result<CSVTable, HiddenConfoundingError>
-        switch hiddenView {
-        case .success: hidden = .success(hiddenTable!)
-        case .failure(let error): hidden = .failure(error)
-        }
+        let hidden: Result<CSVTable, HiddenConfoundingError> = hiddenTable.map { .success($0) } ?? .failure(hiddenSkipped!)
         return Tables(reference: reference, extended: extended, hidden: hidden)
     }
 

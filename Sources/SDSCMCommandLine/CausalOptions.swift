@@ -14,13 +14,7 @@ enum CausalOptions {
     /// Builds the model: the language model from `--model` (default: the bundled tiny model), loaded only when
     /// some equation needs one.
     static func model(_ configuration: CausalModelConfiguration, _ arguments: ParsedArguments, command: String) throws -> CausalModel {
-        var scoring: ScoringMode?
-        if let text = arguments.value("scoring") {
-            guard let mode = ScoringMode(rawValue: text) else {
-                throw UsageError(command: command, "--scoring must be sum, mean or reference, got '\(text)'")
-            }
-            scoring = mode
-        }
+        let scoring = try Self.scoring(arguments, command: command)
         var languageModel: (any LanguageModel)?
         let needsModel = try configuration.graph().variables.contains { variable in
             variable.isText || configuration.equations[variable.name] == nil
@@ -29,6 +23,24 @@ enum CausalOptions {
             languageModel = TransformerLanguageModel(model: try ModelOptions.load(arguments, command: command))
         }
         return try configuration.makeModel(languageModel: languageModel, scoring: scoring)
+    }
+
+    /// `--scoring`, or nil when absent (the configuration's mode applies).
+    static func scoring(_ arguments: ParsedArguments, command: String) throws -> ScoringMode? {
+        guard let text = arguments.value("scoring") else { return nil }
+        guard let mode = ScoringMode(rawValue: text) else {
+            throw UsageError(command: command, "--scoring must be sum, mean or reference, got '\(text)'")
+        }
+        return mode
+    }
+
+    /// `--semantics`, shared noise when absent.
+    static func semantics(_ arguments: ParsedArguments, command: String) throws -> CounterfactualSemantics {
+        guard let text = arguments.value("semantics") else { return .sharedNoise }
+        guard let value = CounterfactualSemantics(rawValue: text) else {
+            throw UsageError(command: command, "--semantics must be shared-noise or paper, got '\(text)'")
+        }
+        return value
     }
 
     /// Parses `VAR=VALUE` (a fixed value) or `VAR~uniform` (a uniform random assignment).

@@ -37,11 +37,7 @@ import TestSupport
         [0, 3, 1, 4, 0, 0, 6, 6, 2, 0, 6, 6, 0, 7], [10, 8, 5, 6, 4, 2, 5, 5, 1, 2, 4, 0, 2, 3],
     ]
 
-    static let breastCancer = "/work/shared/reference/breast_cancer_config.json"
-    static var sharedPath: String? {
-        let relative = Fixtures.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/breast_cancer_config.json").path
-        return FileManager.default.fileExists(atPath: relative) ? relative : nil
-    }
+    static var sharedPath: String? { Fixtures.sharedReference("breast_cancer_config.json")?.path }
 
     @Test func phrasingSelectionReproducesAppendixA() {
         for (variation, expected) in Self.appendixA.enumerated() {

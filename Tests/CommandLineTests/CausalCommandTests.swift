@@ -181,21 +181,12 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
-    static let smolLM2 = Fixtures.fetched(.smolLM2)
-    #if DEBUG
-    static let smolLM2Enabled = false
-    static let smolLM2Reason = Comment(rawValue: "runs in release builds only (swift test -c release)")
-    #else
-    static let smolLM2Enabled = smolLM2 != nil
-    static let smolLM2Reason = Comment(rawValue: Fixtures.missingReason(.smolLM2))
-    #endif
-
     /// Acceptance: SmolLM2 on the five-variable clinic configuration. 2,000 sampled units match the exact
     /// marginals; the command is byte-identical across runs and thread counts; the counterfactual arm with the
     /// factual treatment equals the factual row.
-    @Test(.enabled(if: smolLM2Enabled, smolLM2Reason))
+    @Test(.enabled(if: ReleaseOnlySmolLM2.enabled, ReleaseOnlySmolLM2.reason))
     func smolLM2ClinicAcceptance() throws {
-        let model = try #require(Self.smolLM2)
+        let model = try #require(ReleaseOnlySmolLM2.path)
         let marginals = try Self.exactMarginals(["--config", Self.clinic, "--model", model])
         var files: [Data] = []
         for threads in ["2", "2", "1"] {

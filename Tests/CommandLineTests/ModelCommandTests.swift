@@ -132,19 +132,10 @@ import TestSupport
         #expect(tooLong.err.contains("context"))
     }
 
-    static let smolLM2 = Fixtures.fetched(.smolLM2)
-    #if DEBUG
-    static let smolLM2Enabled = false
-    static let smolLM2Reason = Comment(rawValue: "runs in release builds only (swift test -c release)")
-    #else
-    static let smolLM2Enabled = smolLM2 != nil
-    static let smolLM2Reason = Comment(rawValue: Fixtures.missingReason(.smolLM2))
-    #endif
-
     /// Acceptance: ' Paris' ranks first after "The capital of France is", within 0.3 of llama.cpp's −0.259.
-    @Test(.enabled(if: smolLM2Enabled, smolLM2Reason))
+    @Test(.enabled(if: ReleaseOnlySmolLM2.enabled, ReleaseOnlySmolLM2.reason))
     func parisRanksFirst() throws {
-        let run = Invocation("logprobs", "--model", try #require(Self.smolLM2), "--prompt", "The capital of France is",
+        let run = Invocation("logprobs", "--model", try #require(ReleaseOnlySmolLM2.path), "--prompt", "The capital of France is",
                              "--top", "3", "--json")
         #expect(run.status == 0, "\(run.err)")
         let json = try #require(run.json)

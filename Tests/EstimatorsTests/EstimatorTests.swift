@@ -6,10 +6,7 @@ import TestSupport
 
 /// The paper's linear estimates on the reference's released CSVs, against NumPy (`Tools/estimator-fixtures`).
 @Suite struct ReferenceDataTests {
-    static var folder: URL? {
-        let url = Fixtures.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/gpt2")
-        return FileManager.default.fileExists(atPath: url.appendingPathComponent("gpt2_bcancer_0.csv").path) ? url : nil
-    }
+    static var folder: URL? { Fixtures.sharedReference("gpt2/gpt2_bcancer_0.csv")?.deletingLastPathComponent() }
 
     /// Columns of a reference CSV (no quoted fields).
     static func columns(_ url: URL) throws -> [String: [Double]] {

@@ -25,6 +25,13 @@ public enum Fixtures {
         try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(relative)))
     }
 
+    /// A file or folder of the reference data beside the package (`../shared/reference/<relative>`), or nil when
+    /// it is absent (users do not have it; tests that need it skip).
+    public static func sharedReference(_ relative: String) -> URL? {
+        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference").appendingPathComponent(relative)
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
     /// The path of a fetched model, looked up through `ModelDirectory` (`SDSCM_MODELS`, default `.models`),
     /// falling back to `.models` at the package root so `swift test` finds it from any directory.
     public static func fetched(_ file: FetchedModelFile) -> String? {

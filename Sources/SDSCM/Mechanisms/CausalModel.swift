@@ -133,8 +133,7 @@ public final class CausalModel: Sendable {
     public func scores(of index: Int, values: [String?]) throws -> Scores {
         let input = input(of: index, values: values)
         let equation = equations[index]
-        let key = Key(variable: index, context: input.context,
-                      parentValues: graph.parentIndices[index].map { values[$0]! })
+        let key = key(of: index, input: input, values: values)
         let deferral = Self.deferral
         if equation.isMemoizable, let cached = memo.withLock({ state -> Scores? in
             guard let hit = state.entries[key] else { return nil }

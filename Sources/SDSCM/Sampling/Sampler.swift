@@ -89,8 +89,7 @@ public struct Sampler: Sendable {
             keep[index] = index
         }
         // The factual context of each affected variable, and its observed choice.
-        var factualValues = factual.values.map { Optional($0) }
-        factualValues = factualValues.map { $0 }
+        let factualValues = factual.values.map { Optional($0) }
         return try (0..<draws).map { draw in
             var providers: [Int: NoiseProvider] = [:]
             for index in affected.sorted() {

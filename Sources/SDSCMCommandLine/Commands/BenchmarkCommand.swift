@@ -66,18 +66,8 @@ public enum BenchmarkCommand: Command {
             }
             (shard, shards) = (i, n)
         }
-        var semantics = CounterfactualSemantics.sharedNoise
-        if let text = arguments.value("semantics") {
-            guard let value = CounterfactualSemantics(rawValue: text) else {
-                throw UsageError(command: name, "--semantics must be shared-noise or paper, got '\(text)'")
-            }
-            semantics = value
-        }
-        var scoringOverride: ScoringMode?
-        if let text = arguments.value("scoring") {
-            guard let mode = ScoringMode(rawValue: text) else { throw UsageError(command: name, "--scoring must be sum, mean or reference, got '\(text)'") }
-            scoringOverride = mode
-        }
+        let semantics = try CausalOptions.semantics(arguments, command: name)
+        let scoringOverride = try CausalOptions.scoring(arguments, command: name)
 
         let design = try BenchmarkDesign(path: configPath, name: arguments.value("name"))
         let scoring = scoringOverride ?? design.configuration.scoring ?? .sum

@@ -40,13 +40,7 @@ public enum SampleCommand: Command {
         guard arguments.value("units") != nil else { throw UsageError(command: name, "missing --units N") }
         let units = try ModelOptions.positiveInteger(arguments, "units", default: 1, command: name)
         let seed = try ModelOptions.seed(arguments, default: 0, command: name)
-        var semantics = CounterfactualSemantics.sharedNoise
-        if let text = arguments.value("semantics") {
-            guard let value = CounterfactualSemantics(rawValue: text) else {
-                throw UsageError(command: name, "--semantics must be shared-noise or paper, got '\(text)'")
-            }
-            semantics = value
-        }
+        let semantics = try CausalOptions.semantics(arguments, command: name)
         let interventions = try CausalOptions.interventions(arguments, command: name)
         let arms = try arguments.values("counterfactual").map { text -> (label: String, interventions: [String: Intervention]) in
             let (variable, intervention) = try CausalOptions.intervention(text, option: "counterfactual", command: name)
