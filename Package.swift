@@ -1,10 +1,13 @@
 // swift-tools-version: 6.2
 //
 // SDSCM: sequence-driven structural causal models on a pure-Swift language-model runtime.
-// Layers (dependencies point down only):
-//   GGUF (file format) → Tensors (tensor formats, kernels) → Tokenizers → Transformer (architectures, KV cache)
-//   → SDSCM (umbrella, causal core) → SDSCMCommandLine (the `sdscm` commands) → sdscm (executable).
-// See Documentation/Architecture.md.
+//
+// Two halves, dependencies pointing down only (Documentation/Architecture.md):
+//   core:   SDSCMRandomness → SDSCM (graph, mechanisms, the `LanguageModel` protocol, samplers, exact queries)
+//           → SDSCMBenchmarks, SDSCMAudit, SDSCMEvaluation (→ SDSCMEstimators)
+//   engine: SDSCMGGUF → SDSCMTensors → SDSCMTokenizers → SDSCMTransformer → SDSCMEngine (conforms to `LanguageModel`)
+// A package that implements its own `LanguageModel` depends on the `SDSCM` product and builds none of the engine.
+// Every target is prefixed SDSCM so that no module name collides with another package's (`Tokenizers`, …).
 
 import PackageDescription
 
@@ -28,70 +31,63 @@ let package = Package(
     name: "SDSCM",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "SDSCM", targets: ["SDSCM"]),
-        .library(name: "GGUF", targets: ["GGUF"]),
-        .library(name: "Tensors", targets: ["Tensors"]),
-        .library(name: "Tokenizers", targets: ["Tokenizers"]),
-        .library(name: "Transformer", targets: ["Transformer"]),
-        .library(name: "Randomness", targets: ["Randomness"]),
-        .library(name: "LanguageModels", targets: ["LanguageModels"]),
-        .library(name: "BundledModels", targets: ["BundledModels"]),
-        .library(name: "Benchmarks", targets: ["Benchmarks"]),
-        .library(name: "Estimators", targets: ["Estimators"]),
-        .library(name: "Evaluation", targets: ["Evaluation"]),
-        .library(name: "Audit", targets: ["Audit"]),
+        // The causal core and the `LanguageModel` protocol: no engine inside.
+        .library(name: "SDSCM", targets: ["SDSCM", "SDSCMRandomness"]),
+        // The pure-Swift engine behind `LanguageModel`: GGUF reader, kernels, tokenizers, transformer.
+        .library(name: "SDSCMEngine", targets: ["SDSCMEngine", "SDSCMTransformer", "SDSCMTokenizers", "SDSCMTensors", "SDSCMGGUF"]),
+        .library(name: "SDSCMBundledModels", targets: ["SDSCMBundledModels"]),
+        .library(name: "SDSCMBenchmarks", targets: ["SDSCMBenchmarks"]),
+        .library(name: "SDSCMEstimators", targets: ["SDSCMEstimators"]),
+        .library(name: "SDSCMEvaluation", targets: ["SDSCMEvaluation"]),
+        .library(name: "SDSCMAudit", targets: ["SDSCMAudit"]),
         .executable(name: "sdscm", targets: ["sdscm"]),
     ],
     targets: [
-        // Counter-based random numbers (Philox) and platform-independent math for noise: no dependencies.
-        .target(name: "Randomness"),
-        // Layer 1: the GGUF container format (memory-mapped, validated before any pointer is formed).
-        .target(name: "GGUF"),
+        // Counter-based random numbers (Philox), Gumbel-max, platform-independent math and hashing: no dependencies.
+        .target(name: "SDSCMRandomness"),
+
+        // The causal core users import: graph, mechanisms, the `LanguageModel` protocol, noise, samplers, exact
+        // queries, configurations, tables.
+        .target(name: "SDSCM", dependencies: ["SDSCMRandomness"]),
+        // Above the core: treatment-effect benchmarks, counterfactual audits, estimators and their evaluation.
+        .target(name: "SDSCMBenchmarks", dependencies: ["SDSCM"]),
+        .target(name: "SDSCMAudit", dependencies: ["SDSCM"]),
+        .target(name: "SDSCMEstimators"),
+        .target(name: "SDSCMEvaluation", dependencies: ["SDSCMEstimators", "SDSCMBenchmarks", "SDSCM"]),
+
+        // The engine. Layer 1: the GGUF container format (memory-mapped, validated before any pointer is formed).
+        .target(name: "SDSCMGGUF"),
         // Layer 2: ggml tensor formats: block layouts, dequantization, matmul and elementwise kernels.
-        .target(name: "Tensors", dependencies: ["GGUF"], swiftSettings: computeSettings),
+        .target(name: "SDSCMTensors", dependencies: ["SDSCMGGUF"], swiftSettings: computeSettings),
         // Layer 3: tokenizers identical to llama.cpp's (SentencePiece and byte-level BPE), built from GGUF metadata.
-        .target(name: "Tokenizers", dependencies: ["GGUF"]),
+        .target(name: "SDSCMTokenizers", dependencies: ["SDSCMGGUF", "SDSCMRandomness"]),
         // Layer 4: architectures (llama, qwen2, qwen3, gpt2), forkable KV cache, batched evaluation.
-        .target(name: "Transformer", dependencies: ["GGUF", "Tensors", "Tokenizers", "Randomness"], swiftSettings: computeSettings),
-        // Layer 5: the `LanguageModel` protocol the causal core needs, the transformer behind it, and a mock.
-        .target(name: "LanguageModels", dependencies: ["Tensors", "Tokenizers", "Transformer", "Randomness"]),
-        // Layer 6, the umbrella module users import: the causal core (graph, mechanisms, noise, samplers, exact
-        // queries, configuration files) and re-exports of every layer below.
-        .target(name: "SDSCM", dependencies: ["GGUF", "Tensors", "Tokenizers", "Transformer", "Randomness", "LanguageModels"]),
-        // Layer 7: treatment-effect benchmarks (datasets, ground truth, manifests) above the causal core.
-        .target(name: "Benchmarks", dependencies: ["SDSCM"]),
-        // The tiny model trained on a known causal world (Tools/tiny-model), shipped as a resource.
-        .target(name: "BundledModels", dependencies: ["SDSCM"], resources: [.copy("Resources")]),
+        .target(name: "SDSCMTransformer", dependencies: ["SDSCMGGUF", "SDSCMTensors", "SDSCMTokenizers", "SDSCMRandomness"],
+                swiftSettings: computeSettings),
+        // Layer 5: the transformer as a `LanguageModel`.
+        .target(name: "SDSCMEngine", dependencies: ["SDSCM", "SDSCMTransformer", "SDSCMTokenizers", "SDSCMTensors", "SDSCMGGUF"]),
+        // The tiny model trained on a known causal world (Tests/Tools/tiny-model), shipped as a resource.
+        .target(name: "SDSCMBundledModels", dependencies: ["SDSCM", "SDSCMEngine"], resources: [.copy("Resources")]),
+
         // The `sdscm` commands, as a library so tests can run them in-process.
-        .target(name: "SDSCMCommandLine", dependencies: ["SDSCM", "Benchmarks", "BundledModels", "Estimators", "Evaluation", "Audit"]),
+        .target(name: "SDSCMCommandLine", dependencies: ["SDSCM", "SDSCMEngine", "SDSCMBenchmarks", "SDSCMBundledModels",
+                                                          "SDSCMEstimators", "SDSCMEvaluation", "SDSCMAudit"]),
         .executableTarget(name: "sdscm", dependencies: ["SDSCMCommandLine"]),
 
-        // Examples are built with the package so they never rot.
-        .executableTarget(name: "ReadGGUF", dependencies: ["SDSCM"], path: "Examples/ReadGGUF"),
-        .executableTarget(name: "ClinicCounterfactuals", dependencies: ["SDSCM"], path: "Examples/ClinicCounterfactuals"),
-        .executableTarget(name: "ConfounderCollider", dependencies: ["SDSCM", "BundledModels"], path: "Examples/ConfounderCollider"),
-        .executableTarget(name: "ModelAudit", dependencies: ["Audit", "SDSCM", "BundledModels"], path: "Examples/Audit"),
-        .executableTarget(name: "CounterfactualText", dependencies: ["SDSCM", "BundledModels"], path: "Examples/CounterfactualText"),
-        .executableTarget(name: "OncologyBenchmark", dependencies: ["SDSCM", "Benchmarks", "BundledModels"], path: "Examples/OncologyBenchmark"),
-
         // Shared test helpers: fixture paths, fetched-model lookup, byte builders.
-        .target(name: "TestSupport", dependencies: ["SDSCM"], path: "Tests/TestSupport"),
-        // Treatment-effect estimators and metrics (linear models with scikit-learn semantics, logistic propensities).
-        .target(name: "Estimators"),
-        // Benchmark tables read back, estimators run over datasets, reports (markdown, CSV, SVG).
-        .target(name: "Evaluation", dependencies: ["Estimators"]),
-        // Counterfactual audits of a language model: does an attribute change a downstream outcome?
-        .target(name: "Audit", dependencies: ["SDSCM"]),
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "Tensors", "TestSupport"]),
-        .testTarget(name: "TensorsTests", dependencies: ["GGUF", "Tensors", "TestSupport"], swiftSettings: computeSettings),
-        .testTarget(name: "TokenizersTests", dependencies: ["GGUF", "Tokenizers", "TestSupport"]),
-        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TestSupport"], swiftSettings: computeSettings),
-        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
-        .testTarget(name: "CausalTests", dependencies: ["SDSCM", "TestSupport"]),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "BundledModels", "SDSCM", "TestSupport"]),
-        .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Evaluation", "TestSupport"]),
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "BundledModels", "SDSCM", "TestSupport"]),
-        .testTarget(name: "BundledModelsTests", dependencies: ["BundledModels", "SDSCM", "TestSupport"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["SDSCMCommandLine", "TestSupport"]),
+        .target(name: "SDSCMTestSupport", path: "Tests/SDSCMTestSupport"),
+        .testTarget(name: "SDSCMGGUFTests", dependencies: ["SDSCMGGUF", "SDSCMTensors", "SDSCMTestSupport"]),
+        .testTarget(name: "SDSCMTensorsTests", dependencies: ["SDSCMGGUF", "SDSCMTensors", "SDSCMTestSupport"],
+                    swiftSettings: computeSettings),
+        .testTarget(name: "SDSCMTokenizersTests", dependencies: ["SDSCMGGUF", "SDSCMTokenizers", "SDSCMTestSupport"]),
+        .testTarget(name: "SDSCMTransformerTests", dependencies: ["SDSCMTransformer", "SDSCMGGUF", "SDSCMRandomness", "SDSCMEngine", "SDSCMTestSupport"],
+                    swiftSettings: computeSettings),
+        .testTarget(name: "SDSCMRandomnessTests", dependencies: ["SDSCMRandomness"]),
+        .testTarget(name: "SDSCMCoreTests", dependencies: ["SDSCM", "SDSCMRandomness", "SDSCMTestSupport"]),
+        .testTarget(name: "SDSCMBenchmarksTests", dependencies: ["SDSCMBenchmarks", "SDSCMBundledModels", "SDSCM", "SDSCMTestSupport"]),
+        .testTarget(name: "SDSCMEstimatorsTests", dependencies: ["SDSCMEstimators", "SDSCMEvaluation", "SDSCMTestSupport"]),
+        .testTarget(name: "SDSCMAuditTests", dependencies: ["SDSCMAudit", "SDSCMBundledModels", "SDSCM", "SDSCMTestSupport"]),
+        .testTarget(name: "SDSCMBundledModelsTests", dependencies: ["SDSCMBundledModels", "SDSCMEngine", "SDSCMTransformer", "SDSCM", "SDSCMTestSupport"]),
+        .testTarget(name: "SDSCMCommandLineTests", dependencies: ["SDSCMCommandLine", "SDSCM", "SDSCMTransformer", "SDSCMTestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import SDSCM
+import SDSCMEngine
 
 /// Options shared by the causal commands: the configuration file, the language model, interventions.
 enum CausalOptions {

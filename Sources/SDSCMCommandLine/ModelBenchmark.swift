@@ -1,5 +1,6 @@
 import Foundation
 import SDSCM
+import SDSCMTransformer
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

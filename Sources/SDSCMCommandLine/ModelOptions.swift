@@ -1,6 +1,8 @@
-import BundledModels
+import SDSCMBundledModels
 import Foundation
 import SDSCM
+import SDSCMTensors
+import SDSCMTransformer
 
 /// The options every command that runs a model shares: which file, how many threads, which numerics, and how the
 /// prompt is tokenized.
@@ -32,9 +34,9 @@ enum ModelOptions {
             }
             threads = count
         }
-        var numerics = Numerics.exact
+        var numerics = NumericsMode.exact
         if let text = arguments.value("numerics") {
-            guard let mode = Numerics(rawValue: text) else {
+            guard let mode = NumericsMode(rawValue: text) else {
                 throw UsageError(command: command, "--numerics must be 'exact' or 'llama.cpp', got '\(text)'")
             }
             numerics = mode

@@ -1,5 +1,5 @@
 import Foundation
-import Randomness
+import SDSCMRandomness
 
 /// A configuration in the format of the paper's reference code (`sdscm.py`'s JSON, e.g.
 /// `breast_cancer_config.json`), read unchanged.

@@ -1,4 +1,4 @@
-import Randomness
+import SDSCMRandomness
 
 /// What a structural equation sees: the variable, its phrasing, and its parents' values and texts.
 public struct EquationInput: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import Randomness
+import SDSCMRandomness
 
 /// Gumbel-max sampling and its posterior, over log-weights where `-infinity` marks an impossible entry.
 ///

@@ -1,4 +1,4 @@
-import Randomness
+import SDSCMRandomness
 
 /// The exogenous noise of a sequence-driven SCM, as keyed Gumbel variates.
 ///

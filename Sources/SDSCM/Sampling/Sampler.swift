@@ -1,5 +1,5 @@
 import Foundation
-import Randomness
+import SDSCMRandomness
 
 /// Draws units from a `CausalModel`: observational, interventional, conditional-interventional and
 /// counterfactual, all by the Gumbel-max trick with keyed noise.

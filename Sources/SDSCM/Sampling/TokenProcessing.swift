@@ -1,4 +1,4 @@
-import Randomness
+import SDSCMRandomness
 
 /// Temperature, top-k and top-p applied to a next-token distribution, and Gumbel-max over the result.
 ///

@@ -1,5 +1,5 @@
-import Audit
-import Benchmarks
+import SDSCMAudit
+import SDSCMBenchmarks
 import Foundation
 import SDSCM
 

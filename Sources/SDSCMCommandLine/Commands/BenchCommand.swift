@@ -1,5 +1,6 @@
 import Foundation
 import SDSCM
+import SDSCMGGUF
 
 /// `sdscm bench …`: throughput measurements, reported as medians of repeated runs.
 public enum BenchCommand: Command {
@@ -10,7 +11,7 @@ public enum BenchCommand: Command {
                sdscm bench tokenizer --model <file.gguf> [--input FILE] [--megabytes N] [--repeat R] [--json] [--write-corpus FILE]
         """
     public static let discussion = """
-        Model (no benchmark name): measured as llama-bench does, so the numbers compare (Scripts/bench-vs-llamacpp.sh \
+        Model (no benchmark name): measured as llama-bench does, so the numbers compare (Tests/Scripts/bench-vs-llamacpp.sh \
         runs both). pp: P tokens (default 256) evaluated in one batch on an empty cache, logits for the last one. \
         tg: G tokens (default 32) evaluated one at a time on an empty cache, full logits for each. One warm-up run, \
         then R timed runs (default 5); medians are reported. rss_mb is the process's peak resident memory, which \
@@ -19,7 +20,7 @@ public enum BenchCommand: Command {
         tokenizer: encodes a mixed corpus (English prose, code, digits, CJK, Cyrillic, Arabic, emoji, whitespace runs; \
         or the file given with --input) on one thread, R times (default 5), and reports the median throughput in \
         MB/s and tokens/s. --write-corpus writes the default corpus to FILE and exits, so other tokenizers (see \
-        Scripts/bench-tokenizer.sh for llama.cpp) can be timed on the same bytes.
+        Tests/Scripts/bench-tokenizer.sh for llama.cpp) can be timed on the same bytes.
         """
     public static let options: [OptionSpec] = [
         .value("model", "PATH", "The GGUF model file."),

@@ -1,6 +1,7 @@
-import Benchmarks
+import SDSCMBenchmarks
 import Foundation
 import SDSCM
+import SDSCMEngine
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

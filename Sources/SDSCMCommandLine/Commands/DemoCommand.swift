@@ -1,6 +1,7 @@
-import BundledModels
+import SDSCMBundledModels
 import Foundation
 import SDSCM
+import SDSCMEngine
 
 /// `sdscm demo`: the whole stack on the bundled tiny model and its known world, offline.
 public enum DemoCommand: Command {
@@ -8,7 +9,7 @@ public enum DemoCommand: Command {
     public static let summary = "Show SD-SCM sampling, a counterfactual and effect estimates on the bundled tiny model (offline)."
     public static let synopsis = "sdscm demo [--units N] [--seed S] [--model <gguf>] [--threads N] [--json]"
     public static let discussion = """
-        Uses the tiny model bundled with the package, trained on a known eight-variable world (Tools/tiny-model), \
+        Uses the tiny model bundled with the package, trained on a known eight-variable world (Tests/Tools/tiny-model), \
         and that world's configuration. Prints the DAG, five sampled units, one unit's counterfactual under the \
         other treatment (shared noise: only descendants of the treatment can change), then the treatment's effect \
         on P(recovered) three ways: the world's true ATE, the SD-SCM's exact ATE computed by enumeration on the \
@@ -44,7 +45,7 @@ public enum DemoCommand: Command {
         let json = arguments.flag("json")
 
         if !json {
-            io.print("The world (Tools/tiny-model/world.py), as a DAG in τ order:")
+            io.print("The world (Tests/Tools/tiny-model/world.py), as a DAG in τ order:")
             let width = graph.variables.map(\.name.count).max() ?? 0
             for index in graph.order {
                 let variable = graph.variables[index]

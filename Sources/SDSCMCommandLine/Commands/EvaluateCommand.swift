@@ -1,5 +1,5 @@
-import Estimators
-import Evaluation
+import SDSCMEstimators
+import SDSCMEvaluation
 import Foundation
 
 /// `sdscm evaluate`: treatment-effect estimators over benchmark datasets, with a report in the paper's format.

@@ -1,5 +1,7 @@
 import Foundation
 import SDSCM
+import SDSCMTokenizers
+import SDSCMTransformer
 
 /// `sdscm generate --model <gguf> --prompt <text> [--max-tokens N] [--temperature T] [--seed S]`.
 public enum GenerateCommand: Command {

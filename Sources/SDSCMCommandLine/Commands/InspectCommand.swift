@@ -1,4 +1,5 @@
 import SDSCM
+import SDSCMGGUF
 
 /// `sdscm inspect <file.gguf> [--json] [--full-arrays]`: the header of a GGUF file, without reading its weights.
 public enum InspectCommand: Command {

@@ -1,5 +1,5 @@
 import Foundation
-import Benchmarks
+import SDSCMBenchmarks
 import SDSCM
 
 /// `sdscm sample`: observational, interventional and counterfactual units from a configuration, as CSV.

@@ -1,5 +1,6 @@
 import Foundation
 import SDSCM
+import SDSCMGGUF
 
 /// `sdscm tokenize --model <file.gguf> [--ids-only] [--parse-special] [--no-bos] <text>`.
 public enum TokenizeCommand: Command {

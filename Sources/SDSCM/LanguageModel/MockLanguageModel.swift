@@ -1,0 +1,132 @@
+import SDSCMRandomness
+
+/// A small, fully specified language model for tests and examples: a fixed list of text pieces, greedy
+/// longest-match tokenization, and next-token log-probabilities given by a table or a closure.
+///
+/// Because its distributions are known exactly, anything the causal core computes from it (candidate
+/// probabilities, exact marginals, sampling frequencies) can be checked against hand calculation or enumeration.
+/// Tokenization is greedy longest match, so a piece can span the boundary between a prefix and a candidate (as
+/// byte-pair encodings do), which exercises the core's common-prefix scoring.
+public struct MockLanguageModel: LanguageModel {
+    /// The text of each token id.
+    public let pieces: [String]
+    /// Token id prepended when `addSpecial` is true (nil: none).
+    public let bos: Int?
+    /// Token ids that end a generation.
+    public let endOfGeneration: Set<Int>
+    private let logits: @Sendable ([Int]) -> [Double]
+    private let piecesByFirstByte: [UInt8: [(bytes: [UInt8], id: Int)]]
+
+    /// A mock whose next-token log-probabilities after `context` are `logSoftmax(logits(context))`.
+    ///
+    /// - Parameters:
+    ///   - pieces: token texts; every character of any text you tokenize must be covered by some piece.
+    ///   - bos: the id added at the start when `addSpecial` is true.
+    ///   - endOfGeneration: ids that end generation.
+    ///   - logits: unnormalized log-weights over `pieces` (same length) given the context ids; `-infinity`
+    ///     entries have probability zero.
+    public init(pieces: [String], bos: Int? = nil, endOfGeneration: Set<Int> = [],
+                logits: @escaping @Sendable ([Int]) -> [Double]) {
+        self.pieces = pieces
+        self.bos = bos
+        self.endOfGeneration = endOfGeneration
+        self.logits = logits
+        var index: [UInt8: [(bytes: [UInt8], id: Int)]] = [:]
+        for (id, piece) in pieces.enumerated() where !piece.isEmpty && id != bos && !endOfGeneration.contains(id) {
+            let bytes = Array(piece.utf8)
+            index[bytes[0], default: []].append((bytes, id))
+        }
+        // Longest first, then lowest id, so the match is deterministic.
+        for key in index.keys {
+            index[key]!.sort { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
+        }
+        piecesByFirstByte = index
+    }
+
+    /// A mock whose logits are pseudo-random functions of the whole context (keyed by `seed`): every context gives
+    /// a different, reproducible distribution, spread over about `spread` nats.
+    public static func hashed(pieces: [String], bos: Int? = nil, endOfGeneration: Set<Int> = [], seed: UInt64,
+                              spread: Double = 4) -> MockLanguageModel {
+        let philox = Philox(seed: seed, stream: 0x6D6F_636B)  // "mock"
+        return MockLanguageModel(pieces: pieces, bos: bos, endOfGeneration: endOfGeneration) { context in
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            for token in context {
+                hash = (hash ^ UInt64(truncatingIfNeeded: token)) &* 0x0000_0100_0000_01B3
+            }
+            return (0..<pieces.count).map { id in
+                spread * Philox.openUnitInterval(philox.word(hash, 0, 0, UInt64(id)))
+            }
+        }
+    }
+
+    public var vocabularySize: Int { pieces.count }
+    public var startToken: Int? { bos }
+
+    public func tokenize(_ text: String, addSpecial: Bool) -> [Int] {
+        (try? tokenizeOrThrow(text, addSpecial: addSpecial)) ?? []
+    }
+
+    /// Greedy longest-match tokenization; throws when some character is not covered by any piece.
+    public func tokenizeOrThrow(_ text: String, addSpecial: Bool) throws -> [Int] {
+        var ids: [Int] = []
+        if addSpecial, let bos { ids.append(bos) }
+        let bytes = Array(text.utf8)
+        var position = 0
+        search: while position < bytes.count {
+            for candidate in piecesByFirstByte[bytes[position]] ?? [] {
+                let end = position + candidate.bytes.count
+                if end <= bytes.count && bytes[position..<end].elementsEqual(candidate.bytes) {
+                    ids.append(candidate.id)
+                    position = end
+                    continue search
+                }
+            }
+            throw LanguageModelError.untokenizable(String(decoding: bytes[position...], as: UTF8.self))
+        }
+        return ids
+    }
+
+    public func detokenize(_ tokens: [Int]) throws -> String {
+        try tokens.map { id in
+            guard id >= 0 && id < pieces.count else { throw LanguageModelError.tokenOutOfRange(id, vocabularySize: pieces.count) }
+            return id == bos || endOfGeneration.contains(id) ? "" : pieces[id]
+        }.joined()
+    }
+
+    /// The exact next-token log-probabilities after `context` (log-softmax in double precision).
+    public func distribution(after context: [Int]) throws -> [Double] {
+        for token in context where token < 0 || token >= pieces.count {
+            throw LanguageModelError.tokenOutOfRange(token, vocabularySize: pieces.count)
+        }
+        let values = logits(context)
+        precondition(values.count == pieces.count, "the mock's logits must have one entry per piece")
+        let maximum = values.max() ?? 0
+        guard maximum > -.infinity else { return values }
+        var sum = 0.0
+        for value in values where value > -.infinity { sum += PortableMath.exp(value - maximum) }
+        let normalizer = maximum + PortableMath.log(sum)
+        return values.map { $0 - normalizer }
+    }
+
+    public func logProbabilities(of continuations: [[Int]], after context: [Int]) throws -> [[Double]] {
+        guard !context.isEmpty else { throw LanguageModelError.emptyContext }
+        return try continuations.map { continuation in
+            var sequence = context
+            return try continuation.map { token in
+                guard token >= 0 && token < pieces.count else {
+                    throw LanguageModelError.tokenOutOfRange(token, vocabularySize: pieces.count)
+                }
+                let value = try distribution(after: sequence)[token]
+                sequence.append(token)
+                return value
+            }
+        }
+    }
+
+    public func nextTokenLogProbabilities(after contexts: [[Int]]) throws -> [[Float]] {
+        try contexts.map { context in
+            guard !context.isEmpty else { throw LanguageModelError.emptyContext }
+            return try distribution(after: context).map(Float.init)
+        }
+    }
+}

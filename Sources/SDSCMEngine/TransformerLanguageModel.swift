@@ -1,0 +1,176 @@
+import Synchronization
+import SDSCM
+import SDSCMTensors
+import SDSCMTokenizers
+import SDSCMTransformer
+
+/// A `LanguageModel` backed by the package's transformer engine.
+///
+/// Keeps the key/value caches of recently evaluated token sequences, so that scoring candidates after a context
+/// that was seen before, or generating one token after the sequence of the previous step, evaluates only the
+/// new tokens. Calls are serialized (the engine parallelizes inside each call).
+public final class TransformerLanguageModel: LanguageModel {
+    /// The engine.
+    public let model: TransformerModel
+    private let state: Mutex<State>
+
+    struct State: ~Copyable {
+        var recent: [Entry] = []
+        var tokensEvaluated = 0
+    }
+
+    /// An evaluated sequence: its cache and the next-token log-probabilities after it (which score the first
+    /// token of any continuation without evaluating anything).
+    struct Entry {
+        var tokens: [Int]
+        var cache: KVCache
+        var next: [Float]
+    }
+
+    /// How many evaluated sequences are kept for reuse (most recently used first).
+    public let retainedCaches: Int
+
+    /// Wraps `model`; `retainedCaches` bounds the prefix caches kept between calls (enough for every unit of a
+    /// batch to find its previous context).
+    public init(model: TransformerModel, retainedCaches: Int = 48) {
+        self.model = model
+        self.retainedCaches = max(1, retainedCaches)
+        state = Mutex(State())
+    }
+
+    /// Loads the GGUF model at `path`.
+    public convenience init(path: String, threads: Int? = nil, numerics: NumericsMode = .exact) throws {
+        self.init(model: try TransformerModel(path: path, threads: threads, numerics: numerics))
+    }
+
+    public var vocabularySize: Int { model.vocabularySize }
+    public var endOfGeneration: Set<Int> { model.tokenizer.vocabulary.endOfGeneration }
+    public var startToken: Int? { model.tokenizer.vocabulary.bos ?? model.tokenizer.vocabulary.eos }
+
+    /// Tokens fed through the transformer so far (prefix-cache hits are not counted).
+    public var tokensEvaluated: Int { state.withLock { $0.tokensEvaluated } }
+
+    public func tokenize(_ text: String, addSpecial: Bool) -> [Int] {
+        model.tokenizer.encode(text, addSpecial: addSpecial, parseSpecial: false)
+    }
+
+    public func detokenize(_ tokens: [Int]) throws -> String {
+        try model.tokenizer.vocabulary.decode(tokens)
+    }
+
+    public func logProbabilities(of continuations: [[Int]], after context: [Int]) throws -> [[Double]] {
+        try logProbabilities([ScoringRequest(context: context, continuations: continuations)])[0]
+    }
+
+    /// Two batched passes however many requests: every context's unseen tokens, then every continuation (less
+    /// its last token, whose successor is not needed) on a fork of its context. A continuation's first token is
+    /// scored from its context's retained next-token distribution, so one-token candidates cost nothing.
+    public func logProbabilities(_ requests: [ScoringRequest]) throws -> [[[Double]]] {
+        guard requests.allSatisfy({ !$0.context.isEmpty }) else { throw LanguageModelError.emptyContext }
+        let size = vocabularySize
+        for request in requests {
+            for continuation in request.continuations {
+                if let bad = continuation.first(where: { $0 < 0 || $0 >= size }) {
+                    throw LanguageModelError.tokenOutOfRange(bad, vocabularySize: size)
+                }
+            }
+        }
+        return try state.withLock { state in
+            let prepared = try prepare(requests.map(\.context), state: &state)
+            var output = requests.map { $0.continuations.map { [Double](repeating: 0, count: $0.count) } }
+            var caches: [KVCache] = []
+            var evaluations: [EvaluationRequest] = []
+            var slots: [(request: Int, continuation: Int)] = []
+            for (r, request) in requests.enumerated() {
+                for (c, continuation) in request.continuations.enumerated() where !continuation.isEmpty {
+                    output[r][c][0] = Double(prepared[r].next[continuation[0]])
+                    guard continuation.count > 1 else { continue }
+                    evaluations.append(EvaluationRequest(
+                        cache: caches.count, tokens: Array(continuation.dropLast()),
+                        outputs: (1..<continuation.count).map {
+                            OutputRequest(position: $0 - 1, kind: .logProbabilities, vocabulary: [continuation[$0]])
+                        }))
+                    caches.append(prepared[r].cache)
+                    slots.append((r, c))
+                }
+            }
+            if !evaluations.isEmpty {
+                state.tokensEvaluated += evaluations.reduce(0) { $0 + $1.tokens.count }
+                let results = try model.evaluate(evaluations, caches: &caches)
+                for (slot, (r, c)) in slots.enumerated() {
+                    for (k, values) in results[slot].enumerated() { output[r][c][k + 1] = Double(values[0]) }
+                }
+            }
+            return output
+        }
+    }
+
+    public func nextTokenLogProbabilities(after contexts: [[Int]]) throws -> [[Float]] {
+        guard !contexts.isEmpty else { return [] }
+        guard contexts.allSatisfy({ !$0.isEmpty }) else { throw LanguageModelError.emptyContext }
+        return try state.withLock { state in try prepare(contexts, state: &state).map(\.next) }
+    }
+
+    /// For each context, a cache holding exactly its tokens and the next-token log-probabilities after it. Each
+    /// starts from the longest retained prefix (keeping at least its last token to evaluate unless the context
+    /// itself is retained), and all of them are evaluated in one batch.
+    private func prepare(_ contexts: [[Int]], state: inout State) throws -> [(cache: KVCache, next: [Float])] {
+        var results = [(cache: KVCache, next: [Float])?](repeating: nil, count: contexts.count)
+        var caches: [KVCache] = []
+        var requests: [EvaluationRequest] = []
+        var owners: [[Int]] = []
+        var slotOf: [[Int]: Int] = [:]
+        for (i, tokens) in contexts.enumerated() {
+            if let slot = slotOf[tokens] {
+                owners[slot].append(i)
+                continue
+            }
+            var bestIndex: Int?
+            var bestLength = 0
+            for (index, entry) in state.recent.enumerated() {
+                let length = Self.commonPrefixLength(entry.tokens, tokens)
+                if length > bestLength || (length == bestLength && length == tokens.count && entry.tokens.count == length) {
+                    bestLength = length
+                    bestIndex = index
+                }
+            }
+            if let index = bestIndex, bestLength == tokens.count, state.recent[index].tokens.count == tokens.count {
+                results[i] = (state.recent[index].cache, state.recent[index].next)
+                continue
+            }
+            let keep = min(bestLength, tokens.count - 1)
+            var cache = bestIndex.map { state.recent[$0].cache } ?? model.makeCache()
+            cache.trim(to: keep)
+            let rest = Array(tokens[keep...])
+            slotOf[tokens] = requests.count
+            owners.append([i])
+            requests.append(EvaluationRequest(cache: caches.count, tokens: rest,
+                                              outputs: [OutputRequest(position: rest.count - 1, kind: .logProbabilities)]))
+            caches.append(cache)
+        }
+        if !requests.isEmpty {
+            state.tokensEvaluated += requests.reduce(0) { $0 + $1.tokens.count }
+            let outputs = try model.evaluate(requests, caches: &caches)
+            for (slot, request) in requests.enumerated() {
+                for i in owners[slot] { results[i] = (caches[request.cache], outputs[slot][0]) }
+            }
+        }
+        for (i, tokens) in contexts.enumerated() {
+            remember(Entry(tokens: tokens, cache: results[i]!.cache, next: results[i]!.next), state: &state)
+        }
+        return results.map { $0! }
+    }
+
+    private func remember(_ entry: Entry, state: inout State) {
+        state.recent.removeAll { $0.tokens == entry.tokens }
+        state.recent.insert(entry, at: 0)
+        if state.recent.count > retainedCaches { state.recent.removeLast(state.recent.count - retainedCaches) }
+    }
+
+    static func commonPrefixLength(_ a: [Int], _ b: [Int]) -> Int {
+        var length = 0
+        let limit = min(a.count, b.count)
+        while length < limit && a[length] == b[length] { length += 1 }
+        return length
+    }
+}

@@ -1,0 +1,79 @@
+import Dispatch
+import SDSCMEstimators
+import Foundation
+
+/// One estimator on one view of one dataset: the row of `results.csv`.
+public struct EvaluationResult: Sendable {
+    public var dataset: String
+    public var view: String
+    public var estimator: Estimator
+    public var units: Int
+    public var ateHat: Double
+    /// The sample ATE: the mean true ITE.
+    public var sate: Double
+    public var standardError: Double?
+    public var sqrtPEHE: Double
+    /// √PEHE over the population standard deviation of the outcome.
+    public var standardizedPEHE: Double
+    /// CATE R² in scikit-learn's orientation (truth = ITE).
+    public var cateR2: Double
+    /// The paper's orientation (truth = estimate), unclipped, as its Table 2 averages it.
+    public var cateR2Paper: Double
+
+    /// `results.csv`'s header: the contract columns first.
+    public static let header = ["dataset", "view", "estimator", "ate_hat", "sate", "ate_se", "ate_lower", "ate_upper",
+                                "sqrt_pehe", "standardized_pehe", "cate_r2", "cate_r2_paper", "units"]
+
+    public var fields: [String] {
+        let interval = standardError.map { (ateHat - 1.959963984540054 * $0, ateHat + 1.959963984540054 * $0) }
+        return [dataset, view, estimator.rawValue, Self.format(ateHat), Self.format(sate),
+                standardError.map(Self.format) ?? "", interval.map { Self.format($0.0) } ?? "", interval.map { Self.format($0.1) } ?? "",
+                Self.format(sqrtPEHE), Self.format(standardizedPEHE), Self.format(cateR2), Self.format(cateR2Paper), String(units)]
+    }
+
+    static func format(_ value: Double) -> String { "\(value)" }
+}
+
+/// Runs estimators over benchmark datasets, in parallel across datasets, with results in dataset order.
+public enum Evaluation {
+    /// Every estimator on every requested view of every dataset (datasets in parallel).
+    public static func run(_ datasets: [EvaluationDataset], views: [String], estimators: [Estimator]) throws -> [EvaluationResult] {
+        let slots = Slots(count: datasets.count)
+        DispatchQueue.concurrentPerform(iterations: datasets.count) { index in
+            slots.set(index, Result { try evaluate(datasets[index], views: views, estimators: estimators) })
+        }
+        return try slots.values.flatMap { try $0!.get() }
+    }
+
+    /// Results filled in by concurrent workers, each at its own index.
+    final class Slots: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var values: [Result<[EvaluationResult], Error>?]
+        init(count: Int) { values = Array(repeating: nil, count: count) }
+        func set(_ index: Int, _ value: Result<[EvaluationResult], Error>) {
+            lock.lock()
+            values[index] = value
+            lock.unlock()
+        }
+    }
+
+    static func evaluate(_ dataset: EvaluationDataset, views: [String], estimators: [Estimator]) throws -> [EvaluationResult] {
+        var results: [EvaluationResult] = []
+        for view in views {
+            guard let data = dataset.views[view] else { continue }
+            let sate = data.ite.reduce(0, +) / Double(data.ite.count)
+            let spread = Metrics.standardDeviation(data.data.outcome)
+            for estimator in estimators {
+                let estimate = try estimator.estimate(data.data)
+                let pehe = Metrics.pehe(ite: data.ite, cate: estimate.cate)
+                results.append(EvaluationResult(
+                    dataset: dataset.name, view: view, estimator: estimator, units: data.ite.count, ateHat: estimate.ate,
+                    sate: sate, standardError: estimate.standardError, sqrtPEHE: pehe,
+                    standardizedPEHE: spread > 0 ? pehe / spread : .nan,
+                    cateR2: Metrics.r2(truth: data.ite, predicted: estimate.cate),
+                    cateR2Paper: Metrics.swappedR2(truth: data.ite, predicted: estimate.cate)))
+            }
+        }
+        return results
+    }
+}

@@ -1,0 +1,116 @@
+import SDSCMEstimators
+import Foundation
+
+/// Writes an evaluation's `results.csv`, `report.md` (tables in the paper's format) and SVG figures.
+public enum EvaluationReport {
+    /// The paper's names for the estimators it has.
+    public static func displayName(_ estimator: Estimator) -> String {
+        switch estimator {
+        case .dim: return "T-Only OLS"
+        case .linreg: return "LinReg"
+        case .linearS: return "LinearS"
+        case .linearT: return "LinearT"
+        case .xLearner: return "X-learner (linear)"
+        case .ipw: return "IPW (Hájek)"
+        case .aipw: return "AIPW"
+        case .drLearner: return "DR-learner (linear)"
+        case .linearDML: return "LinearDML"
+        }
+    }
+
+    /// Four decimals as the paper prints, or three significant digits for magnitudes below 0.001 (effects on a
+    /// near-deterministic outcome) so that they do not all read 0.0000.
+    public static func format(_ value: Double) -> String {
+        if value.isNaN { return "–" }
+        return value != 0 && abs(value) < 1e-3 ? String(format: "%.3e", value) : String(format: "%.4f", value)
+    }
+
+    /// `results.csv`.
+    public static func csv(_ results: [EvaluationResult]) -> String {
+        ([EvaluationResult.header] + results.map(\.fields)).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    /// Across datasets: R² (y_true = SATE, y_pred = ATÊ, as the paper's Table 1) and RMSE of the ATE.
+    public static func ateAccuracy(_ results: [EvaluationResult]) -> (r2: Double, rmse: Double) {
+        (Metrics.r2(truth: results.map(\.sate), predicted: results.map(\.ateHat)),
+         Metrics.rmse(truth: results.map(\.sate), predicted: results.map(\.ateHat)))
+    }
+
+    /// `report.md`.
+    public static func markdown(_ results: [EvaluationResult], source: String, outcome: String, views: [String],
+                                estimators: [Estimator], figures: [String]) -> String {
+        func pick(_ view: String, _ estimator: Estimator) -> [EvaluationResult] {
+            results.filter { $0.view == view && $0.estimator == estimator }
+        }
+        func number(_ value: Double) -> String { format(value) }
+        let datasets = Set(results.map(\.dataset)).count
+        let units = results.first?.units ?? 0
+        var text = "# Evaluation report\n\n"
+        text += "Data: `\(source)`: \(datasets) datasets of \(units) units; outcome `\(outcome)`; views: "
+        text += views.map { "`\($0)`" }.joined(separator: ", ") + ".\n\n"
+        text += "## ATE prediction across datasets (the paper's Table 1)\n\n"
+        text += "R² is scikit-learn's `r2_score(y_true = SATE, y_pred = ATÊ)` over datasets (the paper prints values ≤ 0 as \"≤0\"); RMSE is the root mean squared ATE error.\n\n"
+        text += "| Method | " + views.map { "R² \($0)" }.joined(separator: " | ") + " | " + views.map { "RMSE \($0)" }.joined(separator: " | ") + " |\n"
+        text += "|---|" + String(repeating: "---|", count: 2 * views.count) + "\n"
+        for estimator in estimators {
+            let accuracy = views.map { pick($0, estimator) }.map { $0.count > 1 ? ateAccuracy($0) : (r2: Double.nan, rmse: Double.nan) }
+            text += "| \(displayName(estimator)) | " + accuracy.map { number($0.r2) }.joined(separator: " | ") + " | "
+                + accuracy.map { number($0.rmse) }.joined(separator: " | ") + " |\n"
+        }
+        text += "\n## CATE accuracy per dataset (the paper's Table 2)\n\n"
+        text += "Mean over datasets of the CATE R² in the paper's orientation (`r2_score(y_true = τ̂, y_pred = ITE)`, unclipped, as its Table 2 averages it) and in scikit-learn's orientation (truth = ITE), and the median √PEHE standardized by the outcome's standard deviation. Methods with a constant CATE score 0 in the paper's orientation.\n\n"
+        text += "| Method | view | mean R² (paper) | mean R² (scikit-learn) | median standardized √PEHE |\n|---|---|---|---|---|\n"
+        for view in views {
+            for estimator in estimators {
+                let rows = pick(view, estimator)
+                guard !rows.isEmpty else { continue }
+                let paper = rows.map(\.cateR2Paper).reduce(0, +) / Double(rows.count)
+                let sklearn = rows.map(\.cateR2).reduce(0, +) / Double(rows.count)
+                let pehe = rows.map(\.standardizedPEHE).sorted()
+                text += "| \(displayName(estimator)) | \(view) | \(number(paper)) | \(number(sklearn)) | \(number(pehe[pehe.count / 2])) |\n"
+            }
+        }
+        let interval = results.filter { $0.standardError != nil }
+        if !interval.isEmpty {
+            text += "\n## ATE intervals (95%, normal)\n\nCoverage of the SATE across datasets and mean width.\n\n| Method | view | coverage | mean width |\n|---|---|---|---|\n"
+            for view in views {
+                for estimator in estimators {
+                    let rows = pick(view, estimator).filter { $0.standardError != nil }
+                    guard !rows.isEmpty else { continue }
+                    let lower = rows.map { $0.ateHat - 1.959963984540054 * $0.standardError! }
+                    let upper = rows.map { $0.ateHat + 1.959963984540054 * $0.standardError! }
+                    let (rate, width) = Metrics.coverage(truth: rows.map(\.sate), lower: lower, upper: upper)
+                    text += "| \(displayName(estimator)) | \(view) | \(number(rate)) | \(number(width)) |\n"
+                }
+            }
+        }
+        if !figures.isEmpty {
+            text += "\n## Figures\n\n" + figures.map { "![\($0)](\($0))\n" }.joined() + "\n"
+        }
+        return text
+    }
+
+    /// Writes `results.csv`, `report.md`, `ate-errors-<view>.svg` and `true-ate-histogram.svg` into `folder`.
+    public static func write(_ results: [EvaluationResult], to folder: URL, source: String, outcome: String,
+                             views: [String], estimators: [Estimator]) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var figures: [String] = []
+        func save(_ text: String, _ name: String) throws {
+            try Data(text.utf8).write(to: folder.appendingPathComponent(name), options: .atomic)
+        }
+        for view in views where results.contains(where: { $0.view == view }) {
+            let groups = estimators.map { estimator in
+                (label: estimator.rawValue, values: results.filter { $0.view == view && $0.estimator == estimator }.map { $0.ateHat - $0.sate })
+            }
+            let name = "ate-errors-\(view).svg"
+            try save(SVGPlot.boxPlot(title: "ATE error per dataset (\(view) covariates)", axis: "ATE estimate − SATE", groups: groups), name)
+            figures.append(name)
+        }
+        var seen = Set<String>()
+        let truths = results.filter { seen.insert($0.dataset).inserted }.map(\.sate)
+        try save(SVGPlot.histogram(title: "True sample ATE per dataset", axis: "SATE", values: truths), "true-ate-histogram.svg")
+        figures.append("true-ate-histogram.svg")
+        try save(csv(results), "results.csv")
+        try save(markdown(results, source: source, outcome: outcome, views: views, estimators: estimators, figures: figures), "report.md")
+    }
+}

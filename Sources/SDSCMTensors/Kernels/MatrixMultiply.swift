@@ -1,0 +1,335 @@
+import SDSCMGGUF
+
+/// `C = A · Wᵀ` for a weight matrix in any supported ggml format, multithreaded over weight rows.
+///
+/// Every output is one dot product computed the same way regardless of batch size, tile or thread: an 8-lane
+/// accumulator runs over k in order, its lanes are summed in a fixed tree, and a tail of K mod 8 elements is added
+/// in order. So logits of a token do not depend on whether it was evaluated alone, in a batch, or after a forked
+/// cache, and not on the thread count.
+///
+/// Weight rows are dequantized eight at a time into a per-thread buffer and reused for all rows of A; rows of A
+/// go through a 4×2 register tile (8 accumulators), and leftover rows through a 1×8 tile.
+enum MatrixMultiply {
+    /// Rows of W dequantized together.
+    static let panel = 8
+
+    /// One product in a group: weights, optional row selection, and where the result goes.
+    struct Job {
+        var weights: WeightMatrix
+        var rows: [Int]?
+        var output: UnsafeMutablePointer<Float>
+        var outputStride: Int
+        var columns: Int { rows?.count ?? weights.rows }
+    }
+
+    /// - Parameters:
+    ///   - weights: N×K matrix rows (`rows` picks a subset and order; nil means all N).
+    ///   - input: M×K row-major activations.
+    ///   - output: M×`outputStride` row-major; column j receives weight row `rows?[j] ?? j`.
+    static func multiply(
+        _ weights: WeightMatrix, rows: [Int]?, input: UnsafePointer<Float>, inputRows: Int,
+        output: UnsafeMutablePointer<Float>, outputStride: Int, numerics: NumericsMode, pool: ComputePool
+    ) {
+        multiply([Job(weights: weights, rows: rows, output: output, outputStride: outputStride)], input: input,
+                 inputRows: inputRows, numerics: numerics, pool: pool)
+    }
+
+    /// Several products of the same input in one dispatch (Q, K and V; gate and up): one barrier instead of
+    /// three, which matters when each product takes tens of microseconds.
+    static func multiply(
+        _ jobs: [Job], input: UnsafePointer<Float>, inputRows: Int, numerics: NumericsMode, pool: ComputePool
+    ) {
+        guard let k = jobs.first?.weights.columns, inputRows > 0 else { return }
+        precondition(jobs.allSatisfy { $0.weights.columns == k }, "grouped products need the same input width")
+
+        // llama.cpp numerics: each job reads its input rounded to its weights' partner format.
+        var inputs = [UnsafePointer<Float>](repeating: input, count: jobs.count)
+        var corrections = [UnsafePointer<Float>?](repeating: nil, count: jobs.count)
+        var owned: [UnsafeMutablePointer<Float>] = []
+        defer { owned.forEach { $0.deallocate() } }
+        if numerics == .llamaCpp {
+            var roundedByFormat: [GGMLType: UnsafePointer<Float>] = [:]
+            var correctionsByFormat: [GGMLType: UnsafePointer<Float>] = [:]
+            for (index, job) in jobs.enumerated() {
+                guard let format = ActivationRounding.partner(for: job.weights.type) else { continue }
+                if roundedByFormat[format] == nil {
+                    let rounded = UnsafeMutablePointer<Float>.allocate(capacity: inputRows * k)
+                    owned.append(rounded)
+                    rounded.initialize(from: input, count: inputRows * k)
+                    for row in 0..<inputRows { ActivationRounding.round(rounded + row * k, count: k, to: format) }
+                    roundedByFormat[format] = UnsafePointer(rounded)
+                    if format == .q8_1 {
+                        let values = UnsafeMutablePointer<Float>.allocate(capacity: inputRows * (k / 32))
+                        owned.append(values)
+                        halfPrecisionSumCorrections(input: input, inputRows: inputRows, k: k, into: values)
+                        correctionsByFormat[format] = UnsafePointer(values)
+                    }
+                }
+                inputs[index] = roundedByFormat[format]!
+                corrections[index] = correctionsByFormat[format]
+            }
+        }
+
+        // Below about 2^17 multiply-adds a dispatch to the workers costs more than the product (a model of a
+        // few hundred thousand parameters decoding one token), so small groups run on the calling thread. The
+        // split never changes results: every output is computed the same way in any part.
+        let work = jobs.reduce(0) { $0 + $1.columns } * k * inputRows
+        let ranges = work < 1 << 17 ? jobs.map { [0..<$0.columns] } : jobs.map { pool.ranges($0.columns, alignment: panel) }
+        let parts = ranges.map(\.count).max() ?? 1
+        let box = UncheckedSendable((jobs, inputs, corrections))
+        pool.run(parts: parts) { part in
+            let (jobs, inputs, corrections) = box.value
+            for (index, job) in jobs.enumerated() where part < ranges[index].count {
+                let range = ranges[index][part]
+                guard !range.isEmpty else { continue }
+                computeSlice(job, columns: range, input: inputs[index], inputRows: inputRows)
+                if let correction = corrections[index] {
+                    applyHalfPrecisionSumCorrections(job, columns: range, corrections: correction, inputRows: inputRows)
+                }
+            }
+        }
+    }
+
+    /// Computes output columns `columns` of one product, on the calling thread.
+    static func computeSlice(_ job: Job, columns range: Range<Int>, input: UnsafePointer<Float>, inputRows: Int) {
+        let weights = job.weights, rows = job.rows
+        let k = weights.columns
+        if inputRows < 4, weights.type == .q4_1 || weights.type == .q8_0 {
+            for row in 0..<inputRows {
+                let x = input + row * k, y = job.output + row * job.outputStride
+                if weights.type == .q4_1 {
+                    multiplyFused(Q4_1Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
+                } else {
+                    multiplyFused(Q8_0Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
+                }
+            }
+            return
+        }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: panel * k)
+        defer { scratch.deallocate() }
+        var column = range.lowerBound
+        while column < range.upperBound {
+            let width = min(panel, range.upperBound - column)
+            for r in 0..<width {
+                let row = rows?[column + r] ?? (column + r)
+                RowDequantizer.dequantize(weights.row(row), type: weights.type, count: k, into: scratch + r * k)
+            }
+            multiplyPanel(input: input, inputRows: inputRows, k: k, panel: scratch, width: width,
+                          output: job.output + column, outputStride: job.outputStride)
+            column += width
+        }
+    }
+
+    /// ggml's Q4_1/Q5_1 dot product adds `m · s` per block, where `s = d·Σq` of the activation block is stored as
+    /// a half. The rounded activations already give `m · half(d)·Σq`; `halfPrecisionSumCorrections` computes
+    /// `half(d·Σq) − half(d)·Σq` per activation block, and `applyHalfPrecisionSumCorrections` adds `m ·` that, so
+    /// the result is llama.cpp's and not just its activation rounding.
+    static func halfPrecisionSumCorrections(
+        input: UnsafePointer<Float>, inputRows: Int, k: Int, into corrections: UnsafeMutablePointer<Float>
+    ) {
+        let blocks = k / 32
+        for row in 0..<inputRows {
+            for block in 0..<blocks {
+                let x = input + row * k + block * 32
+                var amax: Float = 0
+                for j in 0..<32 { amax = max(amax, abs(x[j])) }
+                let d = amax / 127
+                let inverse: Float = amax != 0 ? 127 / amax : 0
+                var sum: Float = 0
+                for j in 0..<32 { sum += (x[j] * inverse).rounded(.toNearestOrEven) }
+                let stored = HalfPrecision.float(fromHalfBits: ActivationRounding.halfBits(d * sum))
+                let implied = HalfPrecision.float(fromHalfBits: ActivationRounding.halfBits(d)) * sum
+                corrections[row * blocks + block] = stored - implied
+            }
+        }
+    }
+
+    static func applyHalfPrecisionSumCorrections(
+        _ job: Job, columns range: Range<Int>, corrections: UnsafePointer<Float>, inputRows: Int
+    ) {
+        let weights = job.weights
+        let blocks = weights.columns / 32
+        let blockBytes = weights.type.bytesPerBlock
+        for column in range {
+            let row = weights.row(job.rows?[column] ?? column)
+            for inputRow in 0..<inputRows {
+                var total: Float = 0
+                for block in 0..<blocks {
+                    let minimum = HalfPrecision.float(fromHalfBits: UInt16(littleEndian:
+                        row.loadUnaligned(fromByteOffset: block * blockBytes + 2, as: UInt16.self)))
+                    total += minimum * corrections[inputRow * blocks + block]
+                }
+                job.output[inputRow * job.outputStride + column] += total
+            }
+        }
+    }
+
+    /// One row of A times weight rows `columns`, dequantizing each 32-element block in registers (the decode
+    /// path: with one row of A, writing dequantized weights to memory and reading them back cost as much as the
+    /// arithmetic). Each output accumulates over k in the same order as `dot`, so results equal the batched path's.
+    @inline(__always)
+    static func multiplyFused<Decoder: BlockDecoder>(
+        _: Decoder.Type, _ weights: WeightMatrix, rows: [Int]?, columns: Range<Int>, input a: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        let blocks = weights.columns / 32
+        @inline(__always) func accumulate(
+            _ acc: SIMD8<Float>, _ w: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
+            _ x0: SIMD8<Float>, _ x1: SIMD8<Float>, _ x2: SIMD8<Float>, _ x3: SIMD8<Float>
+        ) -> SIMD8<Float> {
+            multiplyAdd(multiplyAdd(multiplyAdd(multiplyAdd(acc, x0, w.0), x1, w.1), x2, w.2), x3, w.3)
+        }
+        // Two weight rows at a time: with four, the broadcast scales and accumulators spilled to the stack.
+        var column = columns.lowerBound
+        while column + 2 <= columns.upperBound {
+            let r0 = weights.row(rows?[column] ?? column), r1 = weights.row(rows?[column + 1] ?? column + 1)
+            var c0 = SIMD8<Float>(), c1 = SIMD8<Float>()
+            var offset = 0
+            for b in 0..<blocks {
+                let x0 = load(a, 32 * b), x1 = load(a, 32 * b + 8), x2 = load(a, 32 * b + 16), x3 = load(a, 32 * b + 24)
+                c0 = accumulate(c0, Decoder.decode(r0 + offset), x0, x1, x2, x3)
+                c1 = accumulate(c1, Decoder.decode(r1 + offset), x0, x1, x2, x3)
+                offset &+= Decoder.bytesPerBlock
+            }
+            output[column] = horizontalSum(c0); output[column + 1] = horizontalSum(c1)
+            column += 2
+        }
+        while column < columns.upperBound {
+            let r = weights.row(rows?[column] ?? column)
+            var c = SIMD8<Float>()
+            for b in 0..<blocks {
+                c = accumulate(c, Decoder.decode(r + b * Decoder.bytesPerBlock),
+                               load(a, 32 * b), load(a, 32 * b + 8), load(a, 32 * b + 16), load(a, 32 * b + 24))
+            }
+            output[column] = horizontalSum(c)
+            column += 1
+        }
+    }
+
+    /// Multiplies all rows of A by `width` (≤ 8) dequantized weight rows.
+    @inline(__always)
+    static func multiplyPanel(
+        input: UnsafePointer<Float>, inputRows: Int, k: Int, panel: UnsafePointer<Float>, width: Int,
+        output: UnsafeMutablePointer<Float>, outputStride: Int
+    ) {
+        var m = 0
+        if width == 8 {
+            while m + 4 <= inputRows {
+                for pair in stride(from: 0, to: 8, by: 2) {
+                    tile4x2(input + m * k, k, panel + pair * k, output + m * outputStride + pair, outputStride)
+                }
+                m += 4
+            }
+            while m < inputRows {
+                tile1x8(input + m * k, k, panel, output + m * outputStride)
+                m += 1
+            }
+        } else {
+            for row in 0..<inputRows {
+                for c in 0..<width {
+                    output[row * outputStride + c] = dot(input + row * k, panel + c * k, k)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<Float>, _ offset: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(pointer + offset).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// Adds the K mod 8 tail to a reduced accumulator, in order.
+    @inline(__always)
+    static func finish(_ accumulator: SIMD8<Float>, _ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ k: Int) -> Float {
+        var sum = horizontalSum(accumulator)
+        var index = k & ~7
+        while index < k {
+            sum = multiplyAdd(sum, a[index], w[index])
+            index &+= 1
+        }
+        return sum
+    }
+
+    /// One output: the reference order every tile reproduces.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ k: Int) -> Float {
+        var accumulator = SIMD8<Float>()
+        var index = 0
+        let end = k & ~7
+        while index < end {
+            accumulator = multiplyAdd(accumulator, load(a, index), load(w, index))
+            index &+= 8
+        }
+        return finish(accumulator, a, w, k)
+    }
+
+    /// Four rows of A × two weight rows.
+    @inline(__always)
+    static func tile4x2(
+        _ a: UnsafePointer<Float>, _ k: Int, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        _ ldc: Int
+    ) {
+        let a0 = a, a1 = a + k, a2 = a + 2 * k, a3 = a + 3 * k
+        let w0 = w, w1 = w + k
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+        var index = 0
+        let end = k & ~7
+        while index < end {
+            let x0 = load(w0, index), x1 = load(w1, index)
+            let r0 = load(a0, index), r1 = load(a1, index), r2 = load(a2, index), r3 = load(a3, index)
+            c00 = multiplyAdd(c00, r0, x0); c01 = multiplyAdd(c01, r0, x1)
+            c10 = multiplyAdd(c10, r1, x0); c11 = multiplyAdd(c11, r1, x1)
+            c20 = multiplyAdd(c20, r2, x0); c21 = multiplyAdd(c21, r2, x1)
+            c30 = multiplyAdd(c30, r3, x0); c31 = multiplyAdd(c31, r3, x1)
+            index &+= 8
+        }
+        c[0] = finish(c00, a0, w0, k); c[1] = finish(c01, a0, w1, k)
+        c[ldc] = finish(c10, a1, w0, k); c[ldc + 1] = finish(c11, a1, w1, k)
+        c[2 * ldc] = finish(c20, a2, w0, k); c[2 * ldc + 1] = finish(c21, a2, w1, k)
+        c[3 * ldc] = finish(c30, a3, w0, k); c[3 * ldc + 1] = finish(c31, a3, w1, k)
+    }
+
+    /// One row of A × eight weight rows (the decode shape: eight independent accumulators hide FMA latency).
+    @inline(__always)
+    static func tile1x8(_ a: UnsafePointer<Float>, _ k: Int, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
+        var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>(), c3 = SIMD8<Float>()
+        var c4 = SIMD8<Float>(), c5 = SIMD8<Float>(), c6 = SIMD8<Float>(), c7 = SIMD8<Float>()
+        var index = 0
+        let end = k & ~7
+        while index < end {
+            let r = load(a, index)
+            c0 = multiplyAdd(c0, r, load(w, index)); c1 = multiplyAdd(c1, r, load(w + k, index))
+            c2 = multiplyAdd(c2, r, load(w + 2 * k, index)); c3 = multiplyAdd(c3, r, load(w + 3 * k, index))
+            c4 = multiplyAdd(c4, r, load(w + 4 * k, index)); c5 = multiplyAdd(c5, r, load(w + 5 * k, index))
+            c6 = multiplyAdd(c6, r, load(w + 6 * k, index)); c7 = multiplyAdd(c7, r, load(w + 7 * k, index))
+            index &+= 8
+        }
+        c[0] = finish(c0, a, w, k); c[1] = finish(c1, a, w + k, k)
+        c[2] = finish(c2, a, w + 2 * k, k); c[3] = finish(c3, a, w + 3 * k, k)
+        c[4] = finish(c4, a, w + 4 * k, k); c[5] = finish(c5, a, w + 5 * k, k)
+        c[6] = finish(c6, a, w + 6 * k, k); c[7] = finish(c7, a, w + 7 * k, k)
+    }
+}
+
+/// Decodes one 32-element block into four vectors, for the fused decode kernel.
+protocol BlockDecoder {
+    static var bytesPerBlock: Int { get }
+    static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+}
+
+enum Q4_1Decoder: BlockDecoder {
+    static var bytesPerBlock: Int { 20 }
+    @inline(__always)
+    static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        RowDequantizer.q4_1Block(block)
+    }
+}
+
+enum Q8_0Decoder: BlockDecoder {
+    static var bytesPerBlock: Int { 34 }
+    @inline(__always)
+    static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        RowDequantizer.q8_0Block(block)
+    }
+}

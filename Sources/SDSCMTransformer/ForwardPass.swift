@@ -1,0 +1,268 @@
+import Foundation
+import SDSCMTensors
+
+/// A float buffer owned by one forward pass (activations are handed to kernels by pointer).
+final class Buffer {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(_ count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Start of row `row` of a row-major matrix with `width` columns.
+    @inline(__always) func row(_ row: Int, width: Int) -> UnsafeMutablePointer<Float> { pointer + row * width }
+
+    var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}
+
+/// One evaluation through all transformer blocks, for a batch of rows that may belong to different sequences.
+///
+/// Row r is token `tokens[r]` at absolute position `positions[r]` of the sequence stored in cache `cacheOfRow[r]`.
+/// The caller has already appended the tokens to the caches (so their blocks are allocated and unshared); this
+/// pass writes each layer's keys and values there and returns the final hidden states (before the output norm).
+struct ForwardPass {
+    let model: TransformerModel
+    let tokens: [Int]
+    let positions: [Int]
+    let cacheOfRow: [Int]
+
+    init(model: TransformerModel, tokens: [Int], positions: [Int], cacheOfRow: [Int]) {
+        self.model = model
+        self.tokens = tokens
+        self.positions = positions
+        self.cacheOfRow = cacheOfRow
+    }
+
+    /// Runs the blocks and returns R × embedding hidden states.
+    func run(caches: [KVCache]) throws -> [Float] {
+        let c = model.configuration
+        let w = model.weights
+        let pool = model.pool
+        let rowCount = tokens.count
+        let e = c.embeddingLength, qw = c.queryWidth, kw = c.keyValueWidth, f = c.feedForwardLength
+
+        let residual = Buffer(rowCount * e), normed = Buffer(rowCount * e)
+        let queries = Buffer(rowCount * qw), keys = Buffer(rowCount * kw), values = Buffer(rowCount * kw)
+        let fused = Buffer(c.architecture.fusedQKV ? rowCount * (qw + 2 * kw) : 0)
+        let attention = Buffer(rowCount * qw), projected = Buffer(rowCount * e)
+        let hidden1 = Buffer(rowCount * f)
+        let hidden2 = Buffer(c.architecture.feedForward == .gatedSiLU ? rowCount * f : 0)
+        let rope = RotaryTable(configuration: c, positions: positions)
+
+        // Embeddings (plus learned positions).
+        for row in 0..<rowCount {
+            try w.tokenEmbedding.dequantizedRow(tokens[row]).withUnsafeBufferPointer {
+                residual.row(row, width: e).update(from: $0.baseAddress!, count: e)
+            }
+            if let positionEmbedding = w.positionEmbedding {
+                try positionEmbedding.dequantizedRow(positions[row]).withUnsafeBufferPointer {
+                    VectorMath.add(residual.row(row, width: e), $0.baseAddress!, count: e)
+                }
+            }
+        }
+
+        for (layerIndex, layer) in w.layers.enumerated() {
+            // Attention block.
+            normalize(residual, into: normed, rows: rowCount, width: e, weight: layer.attentionNorm,
+                      bias: layer.attentionNormBias)
+            if let qkv = layer.fusedQKV {
+                multiply([(qkv, layer.fusedQKVBias, fused)], normed, rowCount, pool: pool)
+                splitFused(fused, rows: rowCount, queryWidth: qw, keyValueWidth: kw, queries, keys, values)
+            } else {
+                multiply([(layer.query!, layer.queryBias, queries), (layer.key!, layer.keyBias, keys),
+                          (layer.value!, layer.valueBias, values)], normed, rowCount, pool: pool)
+            }
+            if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
+                normalizeHeads(queries, count: rowCount * c.headCount, dimension: c.headDimension, weight: queryNorm)
+                normalizeHeads(keys, count: rowCount * c.keyValueHeadCount, dimension: c.headDimension, weight: keyNorm)
+            }
+            rope.apply(to: queries.pointer, rows: rowCount, heads: c.headCount)
+            rope.apply(to: keys.pointer, rows: rowCount, heads: c.keyValueHeadCount)
+            storeKeysAndValues(keys, values, layer: layerIndex, caches: caches, width: kw)
+            attend(queries: queries, layer: layerIndex, caches: caches, into: attention)
+            multiply([(layer.attentionOutput, layer.attentionOutputBias, projected)], attention, rowCount, pool: pool)
+            VectorMath.add(residual.pointer, projected.pointer, count: residual.count)
+
+            // Feed-forward block.
+            normalize(residual, into: normed, rows: rowCount, width: e, weight: layer.feedForwardNorm,
+                      bias: layer.feedForwardNormBias)
+            switch c.architecture.feedForward {
+            case .gatedSiLU:
+                multiply([(layer.gate!, nil, hidden1), (layer.up, layer.upBias, hidden2)], normed, rowCount, pool: pool)
+                VectorMath.silu(hidden1.pointer, count: hidden1.count)
+                VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: hidden1.count)
+            case .gelu:
+                multiply([(layer.up, layer.upBias, hidden1)], normed, rowCount, pool: pool)
+                VectorMath.gelu(hidden1.pointer, count: hidden1.count)
+            }
+            multiply([(layer.down, layer.downBias, projected)], hidden1, rowCount, pool: pool)
+            VectorMath.add(residual.pointer, projected.pointer, count: residual.count)
+        }
+        return residual.array
+    }
+
+    // MARK: Steps
+
+    private func normalize(
+        _ input: Buffer, into output: Buffer, rows: Int, width: Int, weight: [Float], bias: [Float]?
+    ) {
+        let c = model.configuration
+        weight.withUnsafeBufferPointer { w in
+            for row in 0..<rows {
+                let x = input.row(row, width: width), y = output.row(row, width: width)
+                switch c.architecture.normalization {
+                case .rms:
+                    VectorMath.rmsNorm(x, weight: w.baseAddress!, count: width, epsilon: c.normEpsilon, into: y)
+                case .layer:
+                    if let bias {
+                        bias.withUnsafeBufferPointer { b in
+                            VectorMath.layerNorm(x, weight: w.baseAddress!, bias: b.baseAddress!, count: width,
+                                                 epsilon: c.normEpsilon, into: y)
+                        }
+                    } else {
+                        VectorMath.layerNorm(x, weight: w.baseAddress!, bias: nil, count: width, epsilon: c.normEpsilon,
+                                             into: y)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Per-head RMSNorm (Qwen 3's query/key norm).
+    private func normalizeHeads(_ x: Buffer, count: Int, dimension: Int, weight: [Float]) {
+        let scratch = Buffer(dimension)
+        weight.withUnsafeBufferPointer { w in
+            for index in 0..<count {
+                let head = x.row(index, width: dimension)
+                VectorMath.rmsNorm(head, weight: w.baseAddress!, count: dimension,
+                                   epsilon: model.configuration.normEpsilon, into: scratch.pointer)
+                head.update(from: scratch.pointer, count: dimension)
+            }
+        }
+    }
+
+    /// Products of one input with one or more matrices, in a single thread dispatch, then their biases.
+    private func multiply(_ targets: [(WeightMatrix, [Float]?, Buffer)], _ input: Buffer, _ rows: Int, pool: ComputePool) {
+        WeightMatrix.multiply(targets.map { ($0.0, $0.2.pointer) }, input: input.pointer, rows: rows,
+                              numerics: model.numerics, pool: pool)
+        for (weights, bias, output) in targets {
+            guard let bias else { continue }
+            bias.withUnsafeBufferPointer { b in
+                for row in 0..<rows { VectorMath.add(output.row(row, width: weights.rows), b.baseAddress!, count: weights.rows) }
+            }
+        }
+    }
+
+    /// Splits fused [Q | K | V] rows (GPT-2's `attn_qkv`).
+    private func splitFused(
+        _ fused: Buffer, rows: Int, queryWidth: Int, keyValueWidth: Int, _ queries: Buffer, _ keys: Buffer, _ values: Buffer
+    ) {
+        let total = queryWidth + 2 * keyValueWidth
+        for row in 0..<rows {
+            let source = fused.row(row, width: total)
+            queries.row(row, width: queryWidth).update(from: source, count: queryWidth)
+            keys.row(row, width: keyValueWidth).update(from: source + queryWidth, count: keyValueWidth)
+            values.row(row, width: keyValueWidth).update(from: source + queryWidth + keyValueWidth, count: keyValueWidth)
+        }
+    }
+
+    private func storeKeysAndValues(_ keys: Buffer, _ values: Buffer, layer: Int, caches: [KVCache], width: Int) {
+        for row in 0..<tokens.count {
+            let cache = caches[cacheOfRow[row]]
+            cache.pointer(layer: layer, value: false, position: positions[row]).update(from: keys.row(row, width: width), count: width)
+            cache.pointer(layer: layer, value: true, position: positions[row]).update(from: values.row(row, width: width), count: width)
+        }
+    }
+
+    /// Causal attention of every row over its own cache, one (row, head) pair per task.
+    private func attend(queries: Buffer, layer: Int, caches: [KVCache], into output: Buffer) {
+        let c = model.configuration
+        let heads = c.headCount, dimension = c.headDimension
+        let group = c.headCount / c.keyValueHeadCount
+        let scale = 1 / Float(dimension).squareRoot()
+        let tasks = tokens.count * heads
+        // Tasks are dealt round-robin: later rows attend over longer prefixes, so contiguous ranges would leave
+        // the last thread with most of the work.
+        let maxPosition = positions.max() ?? 0
+        // Attention over a few short prefixes is cheaper than waking the workers.
+        let work = tasks * (maxPosition + 1) * dimension
+        let parts = work < 1 << 15 ? 1 : min(model.pool.threads, tasks)
+        let positions = self.positions, cacheOfRow = self.cacheOfRow
+        let box = UncheckedSendable((queries.pointer, output.pointer))
+        model.pool.run(parts: parts) { part in
+            let (q, out) = box.value
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxPosition + 1)
+            defer { scores.deallocate() }
+            for task in stride(from: part, to: tasks, by: parts) {
+                let row = task / heads, head = task % heads
+                let kvHead = head / group
+                let cache = caches[cacheOfRow[row]]
+                let position = positions[row]
+                let query = q + row * heads * dimension + head * dimension
+                for j in 0...position {
+                    let key = cache.pointer(layer: layer, value: false, position: j) + kvHead * dimension
+                    scores[j] = VectorMath.dot(query, key, count: dimension) * scale
+                }
+                VectorMath.softmax(scores, count: position + 1)
+                let result = out + row * heads * dimension + head * dimension
+                result.initialize(repeating: 0, count: dimension)
+                for j in 0...position {
+                    let value = cache.pointer(layer: layer, value: true, position: j) + kvHead * dimension
+                    VectorMath.addScaled(result, value, scores[j], count: dimension)
+                }
+            }
+        }
+    }
+}
+
+/// cos/sin of every rotated pair for every row's position, computed in Double.
+struct RotaryTable {
+    let style: Architecture.RotaryStyle
+    let dimensions: Int
+    let headDimension: Int
+    let cosines: [Float]
+    let sines: [Float]
+
+    init(configuration c: ModelConfiguration, positions: [Int]) {
+        style = c.architecture.rotary
+        dimensions = c.ropeDimensions
+        headDimension = c.headDimension
+        let pairs = c.ropeDimensions / 2
+        var cosines = [Float](repeating: 1, count: positions.count * pairs)
+        var sines = [Float](repeating: 0, count: positions.count * pairs)
+        if style != .none {
+            for (row, position) in positions.enumerated() {
+                for i in 0..<pairs {
+                    let theta = Double(position) * Foundation.pow(Double(c.ropeBase), -2 * Double(i) / Double(c.ropeDimensions))
+                    cosines[row * pairs + i] = Float(Foundation.cos(theta))
+                    sines[row * pairs + i] = Float(Foundation.sin(theta))
+                }
+            }
+        }
+        self.cosines = cosines
+        self.sines = sines
+    }
+
+    /// Rotates the first `dimensions` channels of each head of each row.
+    func apply(to x: UnsafeMutablePointer<Float>, rows: Int, heads: Int) {
+        guard style != .none else { return }
+        let pairs = dimensions / 2
+        for row in 0..<rows {
+            for head in 0..<heads {
+                let base = x + (row * heads + head) * headDimension
+                for i in 0..<pairs {
+                    let cosine = cosines[row * pairs + i], sine = sines[row * pairs + i]
+                    let (a, b) = style == .adjacentPairs ? (2 * i, 2 * i + 1) : (i, i + pairs)
+                    let x0 = base[a], x1 = base[b]
+                    base[a] = x0 * cosine - x1 * sine
+                    base[b] = x0 * sine + x1 * cosine
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import SDSCMTensors
+
+/// Turns final hidden states into the requested logits or log-probabilities.
+///
+/// Only rows with a requested output go through the final norm and the output matrix. Outputs that need the
+/// whole vocabulary (full logits, or any log-probability, whose normalizer spans the vocabulary) share one matmul
+/// over all output rows; outputs that ask for a few vocabulary rows' logits compute just those rows, grouped by
+/// identical row sets.
+struct OutputHead {
+    let model: TransformerModel
+
+    func compute(
+        hidden: [Float], wanted: [(request: Int, output: Int, row: Int)], requests: [EvaluationRequest],
+        into results: inout [[[Float]]]
+    ) throws {
+        let c = model.configuration
+        let w = model.weights
+        let e = c.embeddingLength
+        guard !wanted.isEmpty else { return }
+
+        // Final norm of each distinct row that has an output.
+        let distinctRows = Array(Set(wanted.map(\.row))).sorted()
+        let slotOfRow = Dictionary(uniqueKeysWithValues: distinctRows.enumerated().map { ($1, $0) })
+        var normed = [Float](repeating: 0, count: distinctRows.count * e)
+        hidden.withUnsafeBufferPointer { h in
+            normed.withUnsafeMutableBufferPointer { y in
+                w.outputNorm.withUnsafeBufferPointer { weight in
+                    for (slot, row) in distinctRows.enumerated() {
+                        let x = h.baseAddress! + row * e, out = y.baseAddress! + slot * e
+                        switch c.architecture.normalization {
+                        case .rms:
+                            VectorMath.rmsNorm(x, weight: weight.baseAddress!, count: e, epsilon: c.normEpsilon, into: out)
+                        case .layer:
+                            if let bias = w.outputNormBias {
+                                bias.withUnsafeBufferPointer { b in
+                                    VectorMath.layerNorm(x, weight: weight.baseAddress!, bias: b.baseAddress!, count: e,
+                                                         epsilon: c.normEpsilon, into: out)
+                                }
+                            } else {
+                                VectorMath.layerNorm(x, weight: weight.baseAddress!, bias: nil, count: e,
+                                                     epsilon: c.normEpsilon, into: out)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        func hiddenRows(_ slots: [Int]) -> [Float] {
+            var rows = [Float]()
+            rows.reserveCapacity(slots.count * e)
+            for slot in slots { rows += normed[(slot * e)..<((slot + 1) * e)] }
+            return rows
+        }
+
+        // Outputs that need every vocabulary row.
+        let full = wanted.filter { item in
+            let output = requests[item.request].outputs[item.output]
+            return output.kind == .logProbabilities || output.vocabulary == nil
+        }
+        let fullSlots = Array(Set(full.map { slotOfRow[$0.row]! })).sorted()
+        if !fullSlots.isEmpty {
+            let logits = try w.output.multiply(hiddenRows(fullSlots), rows: fullSlots.count, numerics: model.numerics, pool: model.pool)
+            let vocabulary = w.output.rows
+            let indexOfSlot = Dictionary(uniqueKeysWithValues: fullSlots.enumerated().map { ($1, $0) })
+            var normalizers: [Int: Double] = [:]
+            for item in full {
+                let output = requests[item.request].outputs[item.output]
+                let index = indexOfSlot[slotOfRow[item.row]!]!
+                let row = Array(logits[(index * vocabulary)..<((index + 1) * vocabulary)])
+                switch output.kind {
+                case .logits:
+                    results[item.request][item.output] = output.vocabulary.map { ids in ids.map { row[$0] } } ?? row
+                case .logProbabilities:
+                    let normalizer = normalizers[index] ?? LogSoftmax.logNormalizer(row)
+                    normalizers[index] = normalizer
+                    let ids = output.vocabulary ?? Array(0..<vocabulary)
+                    results[item.request][item.output] = ids.map { Float(Double(row[$0]) - normalizer) }
+                }
+            }
+        }
+
+        // Logits of selected vocabulary rows only, grouped by identical selections.
+        let partial = wanted.filter { item in
+            let output = requests[item.request].outputs[item.output]
+            return output.kind == .logits && output.vocabulary != nil
+        }
+        var groups: [[Int]: [(request: Int, output: Int, row: Int)]] = [:]
+        for item in partial { groups[requests[item.request].outputs[item.output].vocabulary!, default: []].append(item) }
+        for (ids, items) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            let slots = Array(Set(items.map { slotOfRow[$0.row]! })).sorted()
+            let logits = try w.output.multiply(hiddenRows(slots), rows: slots.count, selecting: ids, numerics: model.numerics,
+                                              pool: model.pool)
+            let indexOfSlot = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1, $0) })
+            for item in items {
+                let index = indexOfSlot[slotOfRow[item.row]!]!
+                results[item.request][item.output] = Array(logits[(index * ids.count)..<((index + 1) * ids.count)])
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/// Identifies this stand-in module at run time.
+public let moduleName = "Estimators"

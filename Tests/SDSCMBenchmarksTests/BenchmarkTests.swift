@@ -1,0 +1,148 @@
+import SDSCMBenchmarks
+import Foundation
+import SDSCM
+import Testing
+import SDSCMTestSupport
+
+@Suite struct SHA256Tests {
+    @Test func publishedVectors() {
+        #expect(SHA256.hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex(Data(repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
+
+/// Benchmarks over table-only configurations, whose ground truth is computed here by hand.
+@Suite struct BenchmarkTests {
+    static let config = Fixtures.path("configs/confounded-tables.json")
+
+    static func temporaryFolder(_ name: String) -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sdscm-bench-\(ProcessInfo.processInfo.processIdentifier)-\(name)")
+        try? FileManager.default.removeItem(at: url)
+        return url
+    }
+
+    static func runner(_ folder: URL, datasets: Int = 3, units: Int = 200, variations: Int = 1) throws -> BenchmarkRunner {
+        let design = try BenchmarkDesign(path: config)
+        let run = BenchmarkManifest.Run(
+            sdscmVersion: "test", name: design.name, config: .init(path: "confounded-tables.json", sha256: try SHA256.hex(ofFile: config)),
+            configFormat: "sdscm", model: nil, modelArchitecture: nil, seed: 11, datasets: datasets, units: units,
+            variations: variations, scoring: "sum", semantics: "shared-noise", treatment: "T", arms: ["a", "b"], outcome: "Y")
+        return BenchmarkRunner(design: design, languageModel: nil, run: run, scoring: .sum, semantics: .sharedNoise, output: folder)
+    }
+
+    static func read(_ url: URL) throws -> (header: [String], rows: [[String]]) {
+        // These tables have no quoted fields except `text`, which is last and contains no commas.
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        return (lines[0], Array(lines.dropFirst()))
+    }
+
+    /// μ_t(u) = Σ_m P(m | t) P(Y = 1 | u, m), by hand from the configuration.
+    static func expectedOutcome(t: String, u: String) -> Double {
+        let pm1 = t == "a" ? 0.1 : 0.6
+        let py1: [String: Double] = ["u0m0": 0.3, "u0m1": 0.6, "u1m0": 0.5, "u1m1": 0.9]
+        return (1 - pm1) * py1[u + "m0"]! + pm1 * py1[u + "m1"]!
+    }
+
+    @Test func tablesCarryTheExactGroundTruth() throws {
+        let folder = Self.temporaryFolder("truth")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let runner = try Self.runner(folder)
+        let dataset = try runner.generate(0)
+        #expect(dataset.files.keys.sorted() == ["extended", "hidden", "reference"])
+        let (header, rows) = try Self.read(folder.appendingPathComponent(dataset.files["extended"]!.path))
+        #expect(rows.count == 200)
+        let column = { (name: String) in header.firstIndex(of: name)! }
+        for row in rows {
+            let u = row[column("U")]
+            for t in ["a", "b"] {
+                let p = Double(row[column("P(Y=1)|do(T=\(t))")])!
+                #expect(abs(p - Self.expectedOutcome(t: t, u: u)) < 1e-12)
+            }
+            let ite = Double(row[column("ITE P(Y=1)")])!
+            #expect(abs(ite - (Self.expectedOutcome(t: "b", u: u) - Self.expectedOutcome(t: "a", u: u))) < 1e-12)
+            // True propensity: P(T = b | U, X).
+            #expect(Double(row[column("P(T=b)")])! == (u == "u0" ? 0.3 : 0.8) || abs(Double(row[column("P(T=b)")])! - (u == "u0" ? 0.3 : 0.8)) < 1e-12)
+        }
+        // Reference layout: X0..X4, logP(X2=·), logP(X4=·), then per arm X_i|do(X2=k) and logP(X4=·)|do(X2=k).
+        let (reference, referenceRows) = try Self.read(folder.appendingPathComponent(dataset.files["reference"]!.path))
+        #expect(reference == ["", "X0", "X1", "X2", "X3", "X4", "logP(X2=0)", "logP(X2=1)", "logP(X4=0)", "logP(X4=1)"]
+                + (0...1).flatMap { k in (0...4).map { "X\($0)|do(X2=\(k))" } + ["logP(X4=0)|do(X2=\(k))", "logP(X4=1)|do(X2=\(k))"] })
+        for row in referenceRows {
+            for k in 0...1 {
+                // Pre-treatment columns equal the factual ones; the treatment is set.
+                #expect(row[reference.firstIndex(of: "X0|do(X2=\(k))")!] == row[1])
+                #expect(row[reference.firstIndex(of: "X1|do(X2=\(k))")!] == row[2])
+                #expect(row[reference.firstIndex(of: "X2|do(X2=\(k))")!] == String(k))
+            }
+        }
+    }
+
+    /// The hidden view's CATE given X = x is Σ_u P(u | x)(μ_b(u) − μ_a(u)).
+    @Test func hiddenViewHasTheExactCATE() throws {
+        let folder = Self.temporaryFolder("hidden")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dataset = try Self.runner(folder, datasets: 1, units: 50).generate(0)
+        let (header, rows) = try Self.read(folder.appendingPathComponent(dataset.files["hidden"]!.path))
+        #expect(header == ["unit", "X", "T", "Y", "CATE P(Y=0)", "CATE P(Y=1)", "CATE logP(Y=0)", "CATE logP(Y=1)"])
+        let pu = ["u0": 0.4, "u1": 0.6], px0 = ["u0": 0.8, "u1": 0.3]
+        for row in rows {
+            let x = row[1]
+            let weights = pu.mapValues { _ in 0.0 }.map { u, _ in (u, pu[u]! * (x == "x0" ? px0[u]! : 1 - px0[u]!)) }
+            let total = weights.reduce(0) { $0 + $1.1 }
+            let cate = weights.reduce(0) { $0 + $1.1 / total * (Self.expectedOutcome(t: "b", u: $1.0) - Self.expectedOutcome(t: "a", u: $1.0)) }
+            #expect(abs(Double(row[5])! - cate) < 1e-12)
+        }
+    }
+
+    /// Killing a run and re-running redoes only what is missing or corrupt, with identical bytes; shards of a
+    /// run produce the same files as the whole run.
+    @Test func resumesAndShards() throws {
+        let whole = Self.temporaryFolder("whole"), resumed = Self.temporaryFolder("resumed"), sharded = Self.temporaryFolder("sharded")
+        defer { for url in [whole, resumed, sharded] { try? FileManager.default.removeItem(at: url) } }
+        let full = try Self.runner(whole)
+        for index in 0..<3 { _ = try full.generate(index) }
+        let reference = try full.writeCombinedManifest()
+        #expect(reference.datasets.count == 3)
+
+        let first = try Self.runner(resumed)
+        for index in 0..<3 { _ = try first.generate(index) }
+        // Lose one file, corrupt another: neither dataset counts as complete any more.
+        try FileManager.default.removeItem(at: resumed.appendingPathComponent("extended/confounded-tables_1.csv"))
+        try Data("garbage".utf8).write(to: resumed.appendingPathComponent("reference/confounded-tables_2.csv"))
+        #expect(first.completed(0) != nil && first.completed(1) == nil && first.completed(2) == nil)
+        let again = try Self.runner(resumed)
+        for index in 0..<3 { _ = try again.generate(index) }
+        for index in 0..<3 { #expect(again.completed(index) != nil) }
+
+        for shard in 0..<2 {
+            let runner = try Self.runner(sharded)
+            for index in BenchmarkRunner.datasets(3, shard: shard, of: 2) { _ = try runner.generate(index) }
+            try runner.writeCombinedManifest()
+        }
+        #expect(BenchmarkRunner.datasets(5, shard: 1, of: 2) == [1, 3])
+        for kind in ["reference", "extended", "hidden"] {
+            for index in 0..<3 {
+                let name = "\(kind)/confounded-tables_\(index).csv"
+                let expected = try Data(contentsOf: whole.appendingPathComponent(name))
+                #expect(try Data(contentsOf: resumed.appendingPathComponent(name)) == expected, "\(name)")
+                #expect(try Data(contentsOf: sharded.appendingPathComponent(name)) == expected, "\(name)")
+            }
+        }
+        let combined = try JSONDecoder().decode(BenchmarkManifest.self, from: Data(contentsOf: sharded.appendingPathComponent("manifest.json")))
+        #expect(combined.datasets.map(\.index) == [0, 1, 2])
+    }
+
+    /// Datasets never share noise, and variations change phrasings as the reference's rule says.
+    @Test func seedsAndVariations() throws {
+        let seeds = (0..<100).map { BenchmarkRunner.noiseSeed(runSeed: 5, dataset: $0) }
+        #expect(Set(seeds).count == 100)
+        let design = try BenchmarkDesign(path: Fixtures.packageRoot.appendingPathComponent("Examples/configs/oncology.json").path)
+        #expect(design.configuration.variables.count == 14)
+        #expect(design.configuration.variables.allSatisfy { $0.phrasings.count >= 5 })
+        #expect(design.configuration.variables.filter(\.exogenous).count == 4)
+        #expect(design.phrasingIndices(variation: 0) != design.phrasingIndices(variation: 1))
+    }
+}

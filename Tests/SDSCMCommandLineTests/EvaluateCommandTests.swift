@@ -1,0 +1,43 @@
+import Foundation
+@testable import SDSCMCommandLine
+import Testing
+import SDSCMTestSupport
+
+@Suite struct EvaluateCommandTests {
+    /// A benchmark of the table-driven confounded world read back in the extended layout: the outcome
+    /// logP(Y=0) of the factual arm is a function of (U, T), so with U among the covariates a T-learner recovers
+    /// every ITE exactly, while the naive difference in means is confounded by U.
+    @Test func evaluatesExtendedTables() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sdscm-evaluate-cli-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = folder.appendingPathComponent("bench"), report = folder.appendingPathComponent("report")
+        let generated = Invocation("benchmark", "--config", Fixtures.path("configs/confounded-tables.json"), "--datasets", "3",
+                                   "--units", "400", "--seed", "5", "--out", data.path)
+        #expect(generated.status == 0, "\(generated.err)")
+        let run = Invocation("evaluate", "--data", data.path, "--report", report.path)
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.out.hasPrefix("evaluated 3 datasets (extended layout), views all, hidden, 9 estimators"))
+        let text = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8)
+        let rows = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(Array(rows[0].prefix(5)) == ["dataset", "view", "estimator", "ate_hat", "sate"])
+        #expect(rows.count == 1 + 3 * 2 * 9)
+        for j in 0..<3 {
+            // SATE is the mean ITE of the extended table.
+            let extended = try String(contentsOf: data.appendingPathComponent("extended/confounded-tables_\(j).csv"), encoding: .utf8)
+                .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let column = extended[0].firstIndex(of: "ITE logP(Y=0)")!
+            let sate = extended.dropFirst().reduce(0.0) { $0 + Double($1[column])! } / Double(extended.count - 1)
+            let linearT = try #require(rows.first { $0[0] == "confounded-tables_\(j)" && $0[1] == "all" && $0[2] == "linear-t" })
+            #expect(abs(Double(linearT[4])! - sate) < 1e-12)
+            #expect(abs(Double(linearT[3])! - sate) < 1e-9)
+            #expect(Double(linearT[8])! < 1e-9)  // √PEHE
+            let dim = try #require(rows.first { $0[0] == "confounded-tables_\(j)" && $0[1] == "all" && $0[2] == "dim" })
+            #expect(abs(Double(dim[3])! - sate) > 0.05)
+        }
+        for file in ["report.md", "ate-errors-all.svg", "ate-errors-hidden.svg", "true-ate-histogram.svg"] {
+            #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent(file).path), "\(file)")
+        }
+        #expect(Invocation("evaluate", "--data", data.path, "--report", report.path, "--estimators", "dim,nope").status == 2)
+        #expect(Invocation("evaluate", "--data", folder.appendingPathComponent("none").path, "--report", report.path).status == 1)
+    }
+}

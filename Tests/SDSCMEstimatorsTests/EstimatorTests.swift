@@ -1,0 +1,163 @@
+import SDSCMEstimators
+import SDSCMEvaluation
+import Foundation
+import Testing
+import SDSCMTestSupport
+
+/// The paper's linear estimates on the reference's released CSVs, against NumPy (`Tests/Tools/estimator-fixtures`).
+@Suite struct ReferenceDataTests {
+    static var folder: URL? { Fixtures.sharedReference("gpt2/gpt2_bcancer_0.csv")?.deletingLastPathComponent() }
+
+    /// Columns of a reference CSV (no quoted fields).
+    static func columns(_ url: URL) throws -> [String: [Double]] {
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        var columns: [String: [Double]] = [:]
+        for (index, name) in lines[0].enumerated() {
+            columns[String(name)] = lines.dropFirst().map { Double($0[index])! }
+        }
+        return columns
+    }
+
+    @Test(.enabled(if: folder != nil, "needs ../shared/reference/gpt2 (not shipped with the package)"))
+    func linearEstimatesMatchNumPy() throws {
+        var expected = try Fixtures.json("estimators/gpt2-bcancer-expected.json") as! [String: [String: Any]]
+        expected["across_datasets"] = nil
+        #expect(expected.count == 20)
+        for (name, entry) in expected {
+            let c = try Self.columns(Self.folder!.appendingPathComponent(name + ".csv"))
+            let y = c["logP(X13=0)"]!, z = c["X12"]!.map { Int($0) }
+            let ite = zip(c["logP(X13=0)|do(X12=1)"]!, c["logP(X13=0)|do(X12=0)"]!).map { $0 - $1 }
+            #expect(abs(ite.reduce(0, +) / Double(ite.count) - (entry["sate"] as! Double)) < 1e-12)
+            for (view, first) in [("all", 0), ("hidden", 4)] {
+                let x = (0..<y.count).map { i in (first..<12).map { c["X\($0)"]![i] } }
+                let data = try EstimationData(covariates: x, treatment: z, outcome: y)
+                let want = entry[view] as! [String: Double]
+                let dim = try Estimator.dim.estimate(data).ate
+                #expect(abs(dim - (entry["dim"] as! Double)) < 1e-12, "\(name) dim")
+                let linreg = try Estimator.linreg.estimate(data).ate
+                #expect(abs(linreg - want["linreg"]!) < 1e-9, "\(name) \(view) linreg \(linreg) vs \(want["linreg"]!)")
+                let linearT = try Estimator.linearT.estimate(data).ate
+                #expect(abs(linearT - want["linear_t"]!) < 1e-9, "\(name) \(view) linear-t \(linearT) vs \(want["linear_t"]!)")
+            }
+        }
+    }
+}
+
+/// `Evaluation` over the released CSVs: the per-dataset rows and the across-dataset Table 1 measures equal NumPy's.
+@Suite struct EvaluationTests {
+    @Test(.enabled(if: ReferenceDataTests.folder != nil, "needs ../shared/reference/gpt2 (not shipped with the package)"))
+    func tableOneMeasuresMatchNumPy() throws {
+        let expected = try Fixtures.json("estimators/gpt2-bcancer-expected.json") as! [String: [String: Any]]
+        let datasets = try EvaluationDataset.files(in: ReferenceDataTests.folder!).map { try EvaluationDataset(url: $0) }
+        #expect(datasets.count == 20 && datasets.allSatisfy { $0.layout == .reference && $0.outcome == "logP(X13=0)" })
+        #expect(datasets[0].views["hidden"]!.covariates == (4..<12).map { "X\($0)" })
+        let results = try Evaluation.run(datasets, views: ["all", "hidden"], estimators: [.dim, .linreg, .linearT])
+        #expect(results.count == 20 * 2 * 3)
+        let summary = expected["across_datasets"] as! [String: [String: Double]]
+        for (key, view, estimator) in [("dim", "all", Estimator.dim), ("all/linreg", "all", .linreg), ("all/linear_t", "all", .linearT),
+                                       ("hidden/linreg", "hidden", .linreg), ("hidden/linear_t", "hidden", .linearT)] {
+            let rows = results.filter { $0.view == view && $0.estimator == estimator }
+            let (r2, rmse) = EvaluationReport.ateAccuracy(rows)
+            #expect(abs(r2 - summary[key]!["r2"]!) < 1e-7, "\(key) R² \(r2)")
+            #expect(abs(rmse - summary[key]!["rmse"]!) < 1e-10, "\(key) RMSE \(rmse)")
+        }
+        // The paper's orientation gives exactly 0 for a constant CATE (scikit-learn's force_finite rule).
+        #expect(results.filter { $0.estimator == .linreg }.allSatisfy { $0.cateR2Paper == 0 })
+    }
+
+    @Test func csvReaderHandlesQuotes() {
+        let rows = CSVReader.parse("a,b,c\n1,\"x, \"\"y\"\"\",3\r\n\"multi\nline\",,\n")
+        #expect(rows == [["a", "b", "c"], ["1", "x, \"y\"", "3"], ["multi\nline", "", ""]])
+    }
+
+    @Test func metricsFollowScikitLearn() {
+        #expect(Metrics.r2(truth: [1, 2, 3], predicted: [1, 2, 3]) == 1)
+        #expect(abs(Metrics.r2(truth: [1, 2, 3], predicted: [2, 2, 2]) - 0) < 1e-15)
+        #expect(abs(Metrics.r2(truth: [3, -0.5, 2, 7], predicted: [2.5, 0, 2, 8]) - 0.9486081370449679) < 1e-15)  // scikit-learn's docstring
+        #expect(Metrics.swappedR2(truth: [1, 2, 3], predicted: [2, 2, 2]) == 0)
+        #expect(Metrics.coverage(truth: [0, 1, 2], lower: [-1, 1, 1], upper: [1, 2, 3]) == (2.0 / 3, 5.0 / 3))
+    }
+}
+
+/// Estimators on simulated data with a known linear truth.
+@Suite struct SimulationTests {
+    /// y = 1 + 2·x1 − x2 + z·(0.5 + 0.3·x1) + ε, z ~ Bernoulli(σ(0.5·x1 − 0.3·x2)), x ~ N(0, 1); ATE 0.5.
+    static func simulate(n: Int, seed: UInt64) throws -> (EstimationData, [Double]) {
+        var generator = SeededGenerator(seed: seed)
+        func normal() -> Double {
+            let u1 = Double.random(in: Double.ulpOfOne..<1, using: &generator), u2 = Double.random(in: 0..<1, using: &generator)
+            return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * .pi * u2)
+        }
+        var x: [[Double]] = [], z: [Int] = [], y: [Double] = [], tau: [Double] = []
+        for _ in 0..<n {
+            let x1 = normal(), x2 = normal()
+            let e = 1 / (1 + Foundation.exp(-(0.5 * x1 - 0.3 * x2)))
+            let t = Double.random(in: 0..<1, using: &generator) < e ? 1 : 0
+            let effect = 0.5 + 0.3 * x1
+            x.append([x1, x2]); z.append(t); tau.append(effect)
+            y.append(1 + 2 * x1 - x2 + Double(t) * effect + normal())
+        }
+        return (try EstimationData(covariates: x, treatment: z, outcome: y), tau)
+    }
+
+    @Test func heterogeneousEffectsAreRecovered() throws {
+        let (data, tau) = try Self.simulate(n: 20_000, seed: 3)
+        for estimator in [Estimator.linearT, .xLearner, .drLearner] {
+            let estimate = try estimator.estimate(data)
+            let pehe = (zip(estimate.cate, tau).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(tau.count)).squareRoot()
+            #expect(pehe < 0.05, "\(estimator.rawValue) √PEHE \(pehe)")
+        }
+    }
+
+    /// Over 200 simulated datasets every adjusted estimator's mean error is within 3 standard errors of zero, and
+    /// the naive difference in means is biased (the confounding is real).
+    @Test func adjustedEstimatorsAreUnbiased() throws {
+        var errors: [Estimator: [Double]] = [:]
+        var covered: [Estimator: Int] = [:]
+        let estimators: [Estimator] = [.dim, .linreg, .linearT, .xLearner, .ipw, .aipw, .drLearner, .linearDML]
+        for replication in 0..<200 {
+            let (data, tau) = try Self.simulate(n: 1_000, seed: 100 + UInt64(replication))
+            let sate = tau.reduce(0, +) / Double(tau.count)
+            for estimator in estimators {
+                let estimate = try estimator.estimate(data)
+                errors[estimator, default: []].append(estimate.ate - sate)
+                if let (lower, upper) = estimate.interval, lower < 0.5, 0.5 < upper { covered[estimator, default: 0] += 1 }
+            }
+        }
+        for estimator in estimators {
+            let e = errors[estimator]!
+            let mean = e.reduce(0, +) / Double(e.count)
+            let sd = (e.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(e.count - 1)).squareRoot()
+            let se = sd / Double(e.count).squareRoot()
+            if estimator == .dim {
+                #expect(abs(mean) > 10 * se, "difference in means should be confounded: bias \(mean)")
+            } else {
+                #expect(abs(mean) < 3 * se, "\(estimator.rawValue): bias \(mean), standard error \(se)")
+            }
+        }
+        // The intervals of AIPW and linear DML cover the ATE about 95% of the time.
+        for estimator in [Estimator.aipw, .linearDML] {
+            let rate = Double(covered[estimator] ?? 0) / 200
+            #expect(rate > 0.88 && rate < 0.995, "\(estimator.rawValue) coverage \(rate)")
+        }
+    }
+
+    /// scikit-learn's rule on a rank-deficient design: a duplicated column shares the coefficient (minimum norm)
+    /// and the fit is unchanged.
+    @Test func rankDeficientDesignsTakeTheMinimumNorm() throws {
+        let rows = (0..<50).map { i -> [Double] in let a = Double(i % 7), b = Double(i % 3); return [a, a, b] }
+        let y = rows.map { 2 * $0[0] - $0[2] + 1 }
+        let fit = try LeastSquares.fit(rows, y)
+        #expect(fit.rank == 2)
+        #expect(abs(fit.coefficients[0] - 1) < 1e-12 && abs(fit.coefficients[1] - 1) < 1e-12)
+        #expect(abs(fit.coefficients[2] + 1) < 1e-12 && abs(fit.intercept - 1) < 1e-12)
+    }
+
+    @Test func badInputIsATypedError() {
+        #expect(throws: EstimationError.self) { try EstimationData(covariates: [[1]], treatment: [2], outcome: [0]) }
+        #expect(throws: EstimationError.emptyArm(treated: true)) {
+            try Estimator.dim.estimate(EstimationData(covariates: [[0], [1], [2]], treatment: [0, 0, 1], outcome: [1, 2, 3]))
+        }
+        #expect(throws: EstimationError.self) { try LeastSquares.fit([[1], [Double.nan]], [1, 2]) }
+    }
+}

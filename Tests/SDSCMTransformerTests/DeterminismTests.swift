@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import SDSCMTestSupport
+import SDSCMTransformer
+
+/// Outputs must not depend on how work was batched, forked or threaded: the causal layer's noise replay and
+/// "same seed, same bytes" rest on it.
+@Suite struct DeterminismTests {
+    static let fixtures = TinyModelTests.fixtures.filter { ["F32", "Q4_1", "Q4_K"].contains($0.type) }
+
+    @Test(arguments: fixtures)
+    func tokenByTokenEqualsBatchedPrefill(_ fixture: TinyModelTests.Fixture) throws {
+        let model = try TinyModelTests.model(fixture)
+        let ids = fixture.sequences[0].ids
+        let batched = try TinyModelTests.allLogits(model, ids)
+        var cache = model.makeCache()
+        var stepwise: [Float] = []
+        for id in ids {
+            stepwise += try model.evaluate([id], cache: &cache, outputs: [OutputRequest(position: 0, kind: .logits)])[0]
+        }
+        #expect(stepwise.map(\.bitPattern) == batched.map(\.bitPattern))
+        // Uneven chunks too.
+        var chunked = model.makeCache()
+        var pieces: [Float] = []
+        for chunk in [ids[0..<3], ids[3..<10], ids[10...]] {
+            pieces += try model.evaluate(Array(chunk), cache: &chunked,
+                                         outputs: chunk.indices.map { OutputRequest(position: $0 - chunk.startIndex, kind: .logits) })
+                .flatMap { $0 }
+        }
+        #expect(pieces.map(\.bitPattern) == batched.map(\.bitPattern))
+    }
+
+    @Test(arguments: fixtures)
+    func threadCountDoesNotChangeABit(_ fixture: TinyModelTests.Fixture) throws {
+        let ids = fixture.sequences[1].ids
+        let one = try TinyModelTests.allLogits(TinyModelTests.model(fixture, threads: 1), ids)
+        for threads in [2, 3, 5] {
+            let many = try TinyModelTests.allLogits(TinyModelTests.model(fixture, threads: threads), ids)
+            #expect(many.map(\.bitPattern) == one.map(\.bitPattern), "\(threads) threads")
+        }
+    }
+
+    /// Acceptance: forking a cache and scoring 4 candidates from it gives the same log-probabilities as scoring
+    /// each from scratch.
+    @Test(arguments: fixtures)
+    func forkedCandidatesEqualScoringFromScratch(_ fixture: TinyModelTests.Fixture) throws {
+        let model = try TinyModelTests.model(fixture)
+        let context = Array(fixture.sequences[0].ids.prefix(9))
+        let candidates = [[12, 40, 7], [3], [100, 100, 5, 9, 1], [60, 2]]
+        var cache = model.makeCache()
+        _ = try model.evaluate(context, cache: &cache, outputs: [])
+        let before = cache.tokens
+        let forked = try model.logProbabilities(of: candidates, after: cache)
+        #expect(cache.tokens == before)
+        for (candidate, scores) in zip(candidates, forked) {
+            let scratch = try model.logProbabilities(of: candidate, after: context)
+            #expect(scores.map(\.bitPattern) == scratch.map(\.bitPattern))
+            // And against an explicit full-vocabulary log-softmax of each step, computed without forks.
+            var fresh = model.makeCache()
+            var expected: [Float] = []
+            var prefix = context
+            for token in candidate {
+                fresh = model.makeCache()
+                let all = try model.nextTokenLogProbabilities(after: prefix, cache: &fresh)
+                expected.append(all[token])
+                prefix.append(token)
+            }
+            #expect(scores.map(\.bitPattern) == expected.map(\.bitPattern))
+        }
+    }
+
+    @Test func batchingSequencesTogetherEqualsSeparately() throws {
+        let fixture = try #require(Self.fixtures.first { $0.architecture == "qwen3" })
+        let model = try TinyModelTests.model(fixture)
+        let a = fixture.sequences[0].ids, b = fixture.sequences[1].ids
+        var caches = [model.makeCache(), model.makeCache()]
+        let together = try model.evaluate([
+            EvaluationRequest(cache: 0, tokens: a, outputs: [OutputRequest(position: a.count - 1, kind: .logits)]),
+            EvaluationRequest(cache: 1, tokens: b, outputs: [OutputRequest(position: 5, kind: .logProbabilities, vocabulary: [3, 7])]),
+        ], caches: &caches)
+        var cacheA = model.makeCache(), cacheB = model.makeCache()
+        let aliceAlone = try model.evaluate(a, cache: &cacheA, outputs: [OutputRequest(position: a.count - 1, kind: .logits)])
+        let bobAlone = try model.evaluate(b, cache: &cacheB, outputs: [OutputRequest(position: 5, kind: .logProbabilities, vocabulary: [3, 7])])
+        #expect(together[0] == aliceAlone)
+        #expect(together[1] == bobAlone)
+        #expect(caches[0].tokens == a && caches[1].tokens == b)
+    }
+
+    @Test func selectedRowsEqualTheFullMatrix() throws {
+        let fixture = try #require(Self.fixtures.first { $0.architecture == "llama" && $0.type == "Q4_1" })
+        let model = try TinyModelTests.model(fixture)
+        let ids = fixture.sequences[0].ids
+        var full = model.makeCache(), partial = model.makeCache()
+        let all = try model.evaluate(ids, cache: &full, outputs: [OutputRequest(position: 4, kind: .logits)])[0]
+        let rows = [9, 2, 50, 2]
+        let some = try model.evaluate(ids, cache: &partial, outputs: [OutputRequest(position: 4, kind: .logits, vocabulary: rows)])[0]
+        #expect(some == rows.map { all[$0] })
+        // Log-probabilities normalize over the whole vocabulary even when only a few are returned.
+        var again = model.makeCache()
+        let logProbabilities = try model.evaluate(ids, cache: &again, outputs: [OutputRequest(position: 4, kind: .logProbabilities, vocabulary: rows)])[0]
+        let total = all.map { Foundation.exp(Double($0)) }.reduce(0, +)
+        for (value, row) in zip(logProbabilities, rows) {
+            #expect(abs(Double(value) - (Double(all[row]) - Foundation.log(total))) < 1e-5)
+        }
+    }
+
+    @Test func badRequestsAreTypedErrors() throws {
+        let fixture = try #require(Self.fixtures.first)
+        let model = try TinyModelTests.model(fixture)
+        var cache = model.makeCache()
+        #expect(throws: TransformerError.tokenOutOfRange(10_000, vocabularySize: model.vocabularySize)) {
+            try model.evaluate([1, 10_000], cache: &cache, outputs: [])
+        }
+        #expect(cache.count == 0)
+        let tooLong = [Int](repeating: 1, count: model.configuration.contextLength + 1)
+        #expect(throws: TransformerError.contextOverflow(needed: tooLong.count, limit: model.configuration.contextLength)) {
+            try model.evaluate(tooLong, cache: &cache, outputs: [])
+        }
+        #expect(throws: TransformerError.self) {
+            try model.evaluate([1, 2], cache: &cache, outputs: [OutputRequest(position: 2, kind: .logits)])
+        }
+        #expect(throws: TransformerError.self) { try model.logProbabilities(of: [1], after: model.makeCache()) }
+        let message = String(describing: TransformerError.contextOverflow(needed: 65, limit: 64))
+        #expect(message.contains("65") && message.contains("64"))
+    }
+
+    @Test func trimmingAndForkingShareStorage() throws {
+        let fixture = try #require(Self.fixtures.first)
+        let model = try TinyModelTests.model(fixture)
+        var cache = model.makeCache()
+        let ids = fixture.sequences[0].ids
+        _ = try model.evaluate(ids, cache: &cache, outputs: [])
+        var fork = cache
+        fork.trim(to: 5)
+        #expect(fork.count == 5 && cache.count == ids.count)
+        // Re-evaluating the trimmed tail on the fork reproduces the original's last logits exactly.
+        let again = try model.evaluate(Array(ids[5...]), cache: &fork, outputs: [OutputRequest(position: ids.count - 6, kind: .logits)])
+        var fresh = model.makeCache()
+        let original = try model.evaluate(ids, cache: &fresh, outputs: [OutputRequest(position: ids.count - 1, kind: .logits)])
+        #expect(again == original)
+    }
+}

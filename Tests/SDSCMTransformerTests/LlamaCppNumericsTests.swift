@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+import SDSCMTestSupport
+import SDSCMTransformer
+
+/// `NumericsMode.llamaCpp` rounds activations as llama.cpp's CPU backend does; on the tiny models that makes our
+/// logits llama.cpp's to float precision for every 8-bit and K-quant format on the llama, qwen2 and qwen3
+/// architectures. (GPT-2 is excluded: llama.cpp evaluates its GELU through a half-precision lookup table; F16
+/// weights are excluded: llama.cpp multiplies them through a different kernel family.)
+@Suite struct LlamaCppNumericsTests {
+    static let fixtures = TinyModelTests.fixtures.filter {
+        $0.architecture != "gpt2" && !["F16"].contains($0.type)
+    }
+
+    @Test(arguments: fixtures)
+    func reproducesLlamaCpp(_ fixture: TinyModelTests.Fixture) throws {
+        let model = try TransformerModel(path: Fixtures.path("tiny-models/" + fixture.file), threads: 2, numerics: .llamaCpp)
+        for sequence in fixture.sequences {
+            let logits = try TinyModelTests.allLogits(model, sequence.ids)
+            let scale = max(1, sequence.llamaCpp.map { abs($0) }.max() ?? 0)
+            let error = zip(logits, sequence.llamaCpp).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(error <= 1e-4 * scale, "max |Δ| \(error) vs llama.cpp (its distance to exact math: \(sequence.referenceVersusLlamaCpp))")
+        }
+    }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Model throughput, SDSCM against llama.cpp on the same model and thread count, in one run.
+#
+#   Tests/Scripts/bench-vs-llamacpp.sh [--model FILE.gguf] [--threads N] [--prompt-tokens P] [--gen-tokens G]
+#                                [--repetitions R] [--rounds K]
+#
+# Builds llama.cpp's llama-bench once from the llama-cpp-python==0.3.36 source archive (CPU backend, native CPU
+# flags; about 8 minutes on 2 cores) into $SDSCM_CACHE/llama.cpp-0.3.36 (default .cache at the package root,
+# git-ignored); cmake comes from pip into a private virtual environment there. Then alternates K rounds (default 3)
+# of `llama-bench` and `sdscm bench` with the same settings, and prints the median tokens/s of each, the ratios
+# (SDSCM / llama.cpp) and SDSCM's peak RSS against the model's size. Defaults: SmolLM2 Q4_1, 2 threads, pp256, tg32,
+# 5 repetitions per round.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+model="${SDSCM_MODELS:-$root/.models}/SmolLM2-135M-Instruct.Q4_1.gguf"
+threads=2 prompt=256 gen=32 reps=5 rounds=3
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --model) model="$2"; shift 2 ;;
+        --threads) threads="$2"; shift 2 ;;
+        --prompt-tokens) prompt="$2"; shift 2 ;;
+        --gen-tokens) gen="$2"; shift 2 ;;
+        --repetitions) reps="$2"; shift 2 ;;
+        --rounds) rounds="$2"; shift 2 ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "bench-vs-llamacpp: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+[ -f "$model" ] || { echo "bench-vs-llamacpp: no model at $model (run Tests/Scripts/fetch-models.sh)" >&2; exit 1; }
+python=${PYTHON:-python3}
+
+SDIST_NAME="llama_cpp_python-0.3.36.tar.gz"
+SDIST_SHA256="832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e"
+cache="${SDSCM_CACHE:-$root/.cache}/llama.cpp-0.3.36"
+bench="$cache/bin/llama-bench"
+
+if [ ! -x "$bench" ]; then
+    echo "bench-vs-llamacpp: building llama-bench from the llama-cpp-python 0.3.36 source archive (once)" >&2
+    mkdir -p "$cache"
+    work="$cache/work"
+    rm -rf "$work" && mkdir -p "$work"
+    "$python" -m pip download --no-deps --no-binary llama-cpp-python --disable-pip-version-check --quiet -d "$work" \
+        "llama-cpp-python==0.3.36"
+    [ "$(sha256sum "$work/$SDIST_NAME" | cut -d' ' -f1)" = "$SDIST_SHA256" ] \
+        || { echo "bench-vs-llamacpp: source archive checksum mismatch" >&2; exit 1; }
+    tar -xzf "$work/$SDIST_NAME" -C "$work"
+    source_dir="$work/llama_cpp_python-0.3.36/vendor/llama.cpp"
+    if ! command -v cmake >/dev/null; then
+        [ -x "$cache/venv/bin/cmake" ] || { "$python" -m venv "$cache/venv" \
+            && "$cache/venv/bin/pip" install --disable-pip-version-check --quiet cmake; }
+        export PATH="$cache/venv/bin:$PATH"
+    fi
+    cmake -S "$source_dir" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF \
+        -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_OPENSSL=OFF \
+        -DLLAMA_BUILD_TOOLS=ON >"$work/configure.log" 2>&1
+    cmake --build "$work/build" --target llama-bench -j "$(nproc 2>/dev/null || echo 2)" >"$work/build.log" 2>&1 \
+        || { tail -30 "$work/build.log" >&2; exit 1; }
+    mkdir -p "$cache/bin"
+    cp "$work/build/bin/llama-bench" "$bench"
+    rm -rf "$work"
+fi
+
+(cd "$root" && swift build -c release --product sdscm >/dev/null)
+sdscm="$root/.build/release/sdscm"
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+for round in $(seq 1 "$rounds"); do
+    "$bench" -m "$model" -t "$threads" -p "$prompt" -n "$gen" -r "$reps" -o json >"$results/llama-$round.json" 2>/dev/null
+    "$sdscm" bench --model "$model" --threads "$threads" --prompt-tokens "$prompt" --gen-tokens "$gen" \
+        --repetitions "$reps" --json >"$results/sdscm-$round.json"
+done
+
+"$python" - "$results" "$rounds" "$model" <<'PY'
+import json, os, statistics, sys
+folder, rounds, model = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+llama_pp, llama_tg, ours_pp, ours_tg, rss = [], [], [], [], []
+for r in range(1, rounds + 1):
+    for test in json.load(open(os.path.join(folder, f"llama-{r}.json"))):
+        samples = statistics.median(test["samples_ts"])
+        (llama_pp if test["n_gen"] == 0 else llama_tg).append(samples)
+    ours = json.load(open(os.path.join(folder, f"sdscm-{r}.json")))
+    ours_pp.append(ours["pp"]["tokens_per_second"]); ours_tg.append(ours["tg"]["tokens_per_second"])
+    rss.append(ours["rss_mb"]); threads = ours["threads"]; pp_n = ours["pp"]["tokens"]; tg_n = ours["tg"]["tokens"]
+model_mb = os.path.getsize(model) / 1048576
+m = statistics.median
+print(f"{os.path.basename(model)} ({model_mb:.1f} MB), {threads} threads, median of {rounds} rounds:")
+print(f"               llama.cpp      sdscm    ratio")
+print(f"  pp{pp_n:<5}  {m(llama_pp):10.1f} {m(ours_pp):10.1f}    {m(ours_pp) / m(llama_pp):.2f}x")
+print(f"  tg{tg_n:<5}  {m(llama_tg):10.1f} {m(ours_tg):10.1f}    {m(ours_tg) / m(llama_tg):.2f}x")
+print(f"  sdscm peak RSS {max(rss):.1f} MB = model + {max(rss) - model_mb:.1f} MB")
+PY
