@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "SDSCMRandomnessTests", dependencies: ["SDSCMRandomness"]),
         .testTarget(name: "SDSCMCoreTests", dependencies: ["SDSCM", "SDSCMRandomness", "SDSCMTestSupport"]),
         .testTarget(name: "SDSCMBenchmarksTests", dependencies: ["SDSCMBenchmarks", "SDSCMBundledModels", "SDSCM", "SDSCMTestSupport"]),
-        .testTarget(name: "SDSCMEstimatorsTests", dependencies: ["SDSCMEstimators", "SDSCMEvaluation", "SDSCMTestSupport"]),
+        .testTarget(name: "SDSCMEstimatorsTests", dependencies: ["SDSCMEstimators", "SDSCMEvaluation", "SDSCMBenchmarks", "SDSCMTestSupport"]),
         .testTarget(name: "SDSCMAuditTests", dependencies: ["SDSCMAudit", "SDSCMBundledModels", "SDSCM", "SDSCMTestSupport"]),
         .testTarget(name: "SDSCMBundledModelsTests", dependencies: ["SDSCMBundledModels", "SDSCMEngine", "SDSCMTransformer", "SDSCM", "SDSCMTestSupport"]),
         .testTarget(name: "SDSCMCommandLineTests", dependencies: ["SDSCMCommandLine", "SDSCM", "SDSCMTransformer", "SDSCMTestSupport"]),

@@ -24,12 +24,13 @@ let package = Package(
         .package(path: "../Tests/NameCollisionStandIn"),
     ],
     targets: [
+        .executableTarget(name: "OwnLanguageModel", dependencies: [sdscm]),
         .executableTarget(name: "NameCollisions", dependencies: [sdscm] + standIns),
         .executableTarget(name: "ReadGGUF", dependencies: [engine]),
         .executableTarget(name: "ClinicCounterfactuals", dependencies: [sdscm, engine]),
         .executableTarget(name: "ConfounderCollider", dependencies: [sdscm, engine, bundled]),
         .executableTarget(name: "CounterfactualText", dependencies: [sdscm, engine, bundled]),
         .executableTarget(name: "ModelAudit", dependencies: [sdscm, engine, bundled, .product(name: "SDSCMAudit", package: "SDSCM")]),
-        .executableTarget(name: "OncologyBenchmark", dependencies: [sdscm, engine, bundled, .product(name: "SDSCMBenchmarks", package: "SDSCM")]),
+        .executableTarget(name: "OncologyBenchmark", dependencies: [sdscm, engine, .product(name: "SDSCMBenchmarks", package: "SDSCM")]),
     ]
 )

@@ -90,16 +90,17 @@ public struct CausalAudit: Sendable {
 
     /// Samples `units` units and replays each under every attribute value; `baseline` is an index into the
     /// attribute's values (default the first).
-    public func run(units: Int, baseline: Int = 0, bootstrap: Int = 1000) throws -> (result: Result, records: [UnitRecord]) {
+    public func run(units: Int, baseline: Int = 0, bootstrap: Int = 1000) async throws -> (result: Result, records: [UnitRecord]) {
         let graph = model.graph
         let sampler = Sampler(model: model, seed: seed)
         let name = graph.variables[attribute].name
         let values = graph.variables[attribute].values!, outcomeValues = graph.variables[outcome].values!
-        let records = try model.batched(Array(0..<units)) { unit -> UnitRecord in
-            let factual = try sampler.sample(unit: unit)
+        let attribute = self.attribute, outcome = self.outcome
+        let records = try await model.mapUnits(Array(0..<units)) { unit -> UnitRecord in
+            let factual = try await sampler.sample(unit: unit)
             var outcomes: [String] = [], probabilities: [[Double]] = []
             for value in values {
-                let counterfactual = try sampler.counterfactual(of: factual, interventions: [name: .value(value)])
+                let counterfactual = try await sampler.counterfactual(of: factual, interventions: [name: .value(value)])
                 outcomes.append(counterfactual.values[outcome])
                 probabilities.append(counterfactual.logProbabilities[outcome]!.map { Foundation.exp($0) })
             }
@@ -145,4 +146,9 @@ public struct CausalAudit: Sendable {
         let lower = Int(position), fraction = position - Double(lower)
         return lower + 1 < sorted.count ? sorted[lower] * (1 - fraction) + sorted[lower + 1] * fraction : sorted[lower]
     }
+}
+
+extension CausalAudit.AuditError: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
 }

@@ -63,7 +63,7 @@ public struct BenchmarkRunner {
     }
 
     /// Generates dataset `index` (unless complete) and returns its manifest entry.
-    public func generate(_ index: Int, progress: (Int) -> Void = { _ in }) throws -> BenchmarkManifest.Dataset {
+    public func generate(_ index: Int, progress: (Int) -> Void = { _ in }) async throws -> BenchmarkManifest.Dataset {
         if let done = completed(index) { return done }
         let start = DispatchTime.now().uptimeNanoseconds
         let variation = index % max(1, run.variations)
@@ -71,11 +71,11 @@ public struct BenchmarkRunner {
         let seed = Self.noiseSeed(runSeed: run.seed, dataset: index)
         let generator = DatasetGenerator(design: design, model: model, noiseSeed: seed, semantics: semantics,
                                          hiddenLimit: hiddenLimit)
-        let tables = try generator.generate(units: run.units, progress: progress)
+        let tables = try await generator.generate(units: run.units, progress: progress)
         var files: [String: BenchmarkManifest.FileRecord] = [:]
-        func write(_ table: CSVTable, kind: String) throws {
+        func write(_ table: DataTable, kind: String) throws {
             let path = relative(kind, index)
-            let data = Data(table.rendered.utf8)
+            let data = Data(table.csv.utf8)
             try Self.writeAtomically(data, to: output.appendingPathComponent(path))
             files[kind] = .init(path: path, sha256: SHA256.hex(data))
         }
@@ -96,6 +96,15 @@ public struct BenchmarkRunner {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try Self.writeAtomically(try encoder.encode(DatasetRecord(run: run, dataset: dataset)), to: manifestURL(index))
         return dataset
+    }
+
+    /// Copies the configuration file the design was read from into the folder as `config.json`, so the folder
+    /// describes itself: `sdscm evaluate` reads its tables' columns from it.
+    public func writeConfiguration(copying path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(path: "$", message: "cannot read '\(path)'")
+        }
+        try Self.writeAtomically(data, to: output.appendingPathComponent("config.json"))
     }
 
     /// Rewrites `manifest.json` from every per-dataset manifest of this run in the folder.

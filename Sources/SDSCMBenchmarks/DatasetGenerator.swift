@@ -12,8 +12,11 @@ public struct DatasetGenerator: Sendable {
     /// Largest number of joint exogenous assignments enumerated per unit for the hidden-confounding CATE; each
     /// costs about one unit's scoring, so the default keeps the view within a small multiple of the dataset's cost.
     public let hiddenLimit: Int
-    /// Units whose scoring is batched together (memory grows with it: one retained cache per unit).
+    /// Units evaluated at once, their language-model requests batched together (memory grows with it: the engine
+    /// keeps one cache per unit). Output does not depend on it.
     public var blockSize = 32
+    /// Units between two calls of the progress callback.
+    public var progressInterval = 512
 
     /// A generator whose sampler's noise is keyed by `noiseSeed`.
     public init(design: BenchmarkDesign, model: CausalModel, noiseSeed: UInt64, semantics: CounterfactualSemantics,
@@ -28,118 +31,110 @@ public struct DatasetGenerator: Sendable {
     /// The tables of one dataset.
     public struct Tables: Sendable {
         /// The reference code's 57-column layout (for the breast-cancer design).
-        public var reference: CSVTable
+        public var reference: DataTable
         /// Named columns with exact ground truth.
-        public var extended: CSVTable
+        public var extended: DataTable
         /// The hidden-confounding view, or why it was not computed.
-        public var hidden: Result<CSVTable, HiddenConfoundingError>
+        public var hidden: Result<DataTable, HiddenConfoundingError>
     }
 
-    /// Generates units `0..<units`; `progress` is called after each block of units with the number done.
-    public func generate(units: Int, progress: (Int) -> Void = { _ in }) throws -> Tables {
-        let graph = model.graph
-        let variables = graph.variables
+    /// Generates units `0..<units`; `progress` is called every `progressInterval` units with the number done.
+    public func generate(units: Int, progress: (Int) -> Void = { _ in }) async throws -> Tables {
+        let schema = try BenchmarkSchema(design: design)
+        let variables = model.graph.variables
         let t = design.treatmentIndex, y = design.outcomeIndex
-        let treatmentValues = variables[t].values!, outcomeValues = variables[y].values!
-        let armLabels = design.arms.map { "do(X\(t)=\($0))" }
-
-        var referenceHeader = [""] + variables.indices.map { "X\($0)" }
-        referenceHeader += treatmentValues.indices.map { "logP(X\(t)=\($0))" }
-        referenceHeader += outcomeValues.indices.map { "logP(X\(y)=\($0))" }
-        for label in armLabels {
-            referenceHeader += variables.indices.map { "X\($0)|\(label)" }
-            referenceHeader += outcomeValues.indices.map { "logP(X\(y)=\($0))|\(label)" }
-        }
-        var reference = CSVTable(header: referenceHeader)
-
+        let treatmentValues = variables[t].values!
         let treatmentName = variables[t].name, outcomeName = variables[y].name
-        let named = design.arms.map { "do(\(treatmentName)=\(treatmentValues[$0]))" }
-        var extendedHeader = ["unit"] + variables.map(\.name)
-        extendedHeader += treatmentValues.map { "P(\(treatmentName)=\($0))" }
-        for label in named {
-            extendedHeader.append("\(outcomeName)|\(label)")
-            extendedHeader += outcomeValues.map { "P(\(outcomeName)=\($0))|\(label)" }
-            extendedHeader += outcomeValues.map { "logP(\(outcomeName)=\($0))|\(label)" }
-        }
-        let contrasts = design.arms.dropFirst().map { ($0, design.arms[0]) }
-        func contrastSuffix(_ pair: (Int, Int)) -> String {
-            contrasts.count == 1 ? "" : " [\(treatmentValues[pair.0]) vs \(treatmentValues[pair.1])]"
-        }
-        for pair in contrasts {
-            extendedHeader += outcomeValues.map { "ITE P(\(outcomeName)=\($0))" + contrastSuffix(pair) }
-            extendedHeader += outcomeValues.map { "ITE logP(\(outcomeName)=\($0))" + contrastSuffix(pair) }
-        }
-        extendedHeader.append("text")
-        var extended = CSVTable(header: extendedHeader)
-
+        var reference = DataTable(header: schema.referenceHeader)
+        var extended = DataTable(header: schema.extendedHeader)
+        let contrasts = schema.contrasts
         let exact = ExactInference(model: model)
         // Whether the hidden view exists is decided once, from the design; its rows cannot fail on their own.
         let view: HiddenConfoundingView?
         let hiddenSkipped: HiddenConfoundingError?
         do {
-            view = try HiddenConfoundingView(design: design, model: model, limit: hiddenLimit)
+            view = try HiddenConfoundingView(schema: schema, model: model, limit: hiddenLimit)
             hiddenSkipped = nil
         } catch let error as HiddenConfoundingError {
             view = nil
             hiddenSkipped = error
         }
-        var hiddenTable = view.map { CSVTable(header: $0.header(contrasts: contrasts, suffix: contrastSuffix)) }
+        var hiddenTable = view.map { _ in DataTable(header: schema.hiddenHeader) }
 
-        func rows(_ unit: Int) throws -> (reference: [String], extended: [String], hidden: [String]?) {
-            let factual = try sampler.sample(unit: unit)
+        @Sendable func rows(_ unit: Int) async throws -> (reference: [String], extended: [String], factual: SampledUnit) {
+            let factual = try await sampler.sample(unit: unit)
             let values = factual.values.map { Optional($0) }
             let indices = variables.indices.map { variables[$0].values?.firstIndex(of: factual.values[$0]) }
-            let treatmentScores = try model.scores(of: t, values: values)
-            let outcomeScores = try model.scores(of: y, values: values)
+            let treatmentScores = try await model.scores(of: t, values: values)
+            let outcomeScores = try await model.scores(of: y, values: values)
             var referenceRow = [String(unit)] + indices.map { $0.map(String.init) ?? "" }
-            referenceRow += treatmentScores.raw.map(CSVTable.number) + outcomeScores.raw.map(CSVTable.number)
+            referenceRow += treatmentScores.raw.map(DataTable.number) + outcomeScores.raw.map(DataTable.number)
             var sharedArms: [SampledUnit] = []
-            for (arm, label) in zip(design.arms, armLabels) {
+            for arm in design.arms {
                 let intervention: [String: Intervention] = [treatmentName: .value(treatmentValues[arm])]
-                let counterfactual = try sampler.counterfactual(of: factual, interventions: intervention,
-                                                                semantics: semantics, label: label)
+                let counterfactual = try await sampler.counterfactual(of: factual, interventions: intervention,
+                                                                      semantics: semantics, label: schema.referenceArmLabel(arm))
                 let shared = semantics == .sharedNoise ? counterfactual
-                    : try sampler.counterfactual(of: factual, interventions: intervention, semantics: .sharedNoise)
+                    : try await sampler.counterfactual(of: factual, interventions: intervention, semantics: .sharedNoise)
                 sharedArms.append(shared)
                 let armIndices = variables.indices.map { variables[$0].values?.firstIndex(of: counterfactual.values[$0]) }
                 referenceRow += armIndices.map { $0.map(String.init) ?? "" }
-                let armScores = try model.scores(of: y, values: counterfactual.values.map { Optional($0) })
-                referenceRow += armScores.raw.map(CSVTable.number)
+                let armScores = try await model.scores(of: y, values: counterfactual.values.map { Optional($0) })
+                referenceRow += armScores.raw.map(DataTable.number)
             }
 
             let unitValues = Dictionary(uniqueKeysWithValues: zip(variables.map(\.name), factual.values))
-            let potential = try exact.potentialOutcomes(treatment: treatmentName, outcome: outcomeName, unitValues: unitValues)
+            let potential = try await exact.potentialOutcomes(treatment: treatmentName, outcome: outcomeName, unitValues: unitValues)
+                .mapValues(\.probabilities)
             var row = [String(unit)] + factual.values
-            row += treatmentScores.normalized.map { CSVTable.number(Foundation.exp($0)) }
+            row += treatmentScores.normalized.map { DataTable.number(Foundation.exp($0)) }
             for (arm, shared) in zip(design.arms, sharedArms) {
                 let probabilities = potential[treatmentValues[arm]]!
                 row.append(shared.values[y])
-                row += probabilities.map(CSVTable.number)
-                row += probabilities.map { CSVTable.number($0 > 0 ? Foundation.log($0) : -.infinity) }
+                row += probabilities.map(DataTable.number)
+                row += probabilities.map { DataTable.number($0 > 0 ? Foundation.log($0) : -.infinity) }
             }
             for (treated, control) in contrasts {
                 let p1 = potential[treatmentValues[treated]]!, p0 = potential[treatmentValues[control]]!
-                row += zip(p1, p0).map { CSVTable.number($0 - $1) }
-                row += zip(p1, p0).map { CSVTable.number(Self.logDifference($0, $1)) }
+                row += zip(p1, p0).map { DataTable.number($0 - $1) }
+                row += zip(p1, p0).map { DataTable.number(Self.logDifference($0, $1)) }
             }
             row.append(factual.document)
 
-            return (referenceRow, row, try view?.row(unit: unit, factual: factual, contrasts: contrasts))
+            return (referenceRow, row, factual)
         }
 
-        // Units run in blocks whose language-model scoring is batched (same bytes as one by one).
+        // Units run together, their language-model requests batched (same bytes as one by one). The hidden view's
+        // CATE is computed once per new visible assignment, after each block, in order of first appearance.
+        var cates: [[String]: [String]] = [:]
         var next = 0
         while next < units {
-            let block = Array(next..<min(units, next + blockSize))
-            for result in try model.batched(block, blockSize: blockSize, body: rows) {
-                reference.append(result.reference)
-                extended.append(result.extended)
-                if let row = result.hidden { hiddenTable?.append(row) }
+            let block = Array(next..<min(units, next + max(1, progressInterval)))
+            let results = try await model.mapUnits(block, width: blockSize, rows)
+            if let view {
+                var newKeys: [[String]] = []
+                for result in results {
+                    let key = view.key(of: result.factual)
+                    if cates[key] == nil && !newKeys.contains(key) { newKeys.append(key) }
+                }
+                let keys = newKeys
+                let fields = try await model.mapUnits(Array(keys.indices), width: blockSize) {
+                    try await view.cateFields(for: keys[$0], contrasts: contrasts)
+                }
+                for (key, value) in zip(keys, fields) { cates[key] = value }
+            }
+            for result in results {
+                try reference.append(result.reference)
+                try extended.append(result.extended)
+                if let view {
+                    try hiddenTable?.append(view.row(unit: result.factual.index, factual: result.factual,
+                                                     cate: cates[view.key(of: result.factual)]!))
+                }
             }
             next += block.count
             progress(next)
         }
-        let hidden: Result<CSVTable, HiddenConfoundingError> = hiddenTable.map { .success($0) } ?? .failure(hiddenSkipped!)
+        let hidden: Result<DataTable, HiddenConfoundingError> = hiddenTable.map { .success($0) } ?? .failure(hiddenSkipped!)
         return Tables(reference: reference, extended: extended, hidden: hidden)
     }
 

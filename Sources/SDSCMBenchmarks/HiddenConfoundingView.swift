@@ -29,20 +29,17 @@ public enum HiddenConfoundingError: Error, Equatable, Sendable, CustomStringConv
 /// `E[μ_t1(U, x) − μ_t0(U, x) | X = x]`, with the hidden U enumerated under the SD-SCM's own distribution
 /// `P(u | x) ∝ Π P(v | parents)` over the pre-treatment variables.
 struct HiddenConfoundingView {
-    let design: BenchmarkDesign
+    let schema: BenchmarkSchema
     let model: CausalModel
+    /// The exogenous variables, enumerated in τ order.
     let hidden: [Int]
+    /// The variables the hidden view shows (the schema's).
     let visible: [Int]
     let preTreatment: [Int]
-    private let cache = CATECache()
 
-    final class CATECache: @unchecked Sendable {
-        var rows: [[String]: [String]] = [:]
-    }
-
-    init(design: BenchmarkDesign, model: CausalModel, limit: Int) throws {
+    init(schema: BenchmarkSchema, model: CausalModel, limit: Int) throws {
         let graph = model.graph
-        let t = design.treatmentIndex
+        let t = schema.treatment
         let descendants = graph.descendants(of: t)
         let exogenous = graph.order.filter { graph.variables[$0].exogenous }
         guard !exogenous.isEmpty else { throw HiddenConfoundingError.noExogenousVariables }
@@ -54,56 +51,54 @@ struct HiddenConfoundingView {
             throw HiddenConfoundingError.freeText(graph.variables[text].name)
         }
         hidden = exogenous
-        visible = preTreatment.filter { !graph.variables[$0].exogenous }
+        visible = schema.visible
         let size = hidden.reduce(1.0) { $0 * Double(graph.variables[$1].values!.count) }
         guard size <= Double(limit) else { throw HiddenConfoundingError.tooLarge(assignments: size, limit: limit) }
-        self.design = design
+        self.schema = schema
         self.model = model
     }
 
-    func header(contrasts: [(Int, Int)], suffix: ((Int, Int)) -> String) -> [String] {
-        let variables = model.graph.variables
-        let outcome = variables[design.outcomeIndex]
-        var header = ["unit"] + visible.map { variables[$0].name } + [variables[design.treatmentIndex].name, outcome.name]
-        for pair in contrasts {
-            header += outcome.values!.map { "CATE P(\(outcome.name)=\($0))" + suffix(pair) }
-            header += outcome.values!.map { "CATE logP(\(outcome.name)=\($0))" + suffix(pair) }
-        }
-        return header
+    /// The visible covariates of a unit: units that share them share the CATE.
+    func key(of factual: SampledUnit) -> [String] {
+        visible.map { factual.values[$0] }
     }
 
-    func row(unit: Int, factual: SampledUnit, contrasts: [(Int, Int)]) throws -> [String] {
-        let key = visible.map { factual.values[$0] }
-        let prefix = [String(unit)] + key + [factual.values[design.treatmentIndex], factual.values[design.outcomeIndex]]
-        if let cached = cache.rows[key] { return prefix + cached }
+    /// A unit's row, with the CATE fields of its visible covariates (see `cateFields(for:contrasts:)`).
+    func row(unit: Int, factual: SampledUnit, cate: [String]) -> [String] {
+        [String(unit)] + key(of: factual) + [factual.values[schema.treatment], factual.values[schema.outcome]] + cate
+    }
+
+    /// The exact CATE columns given visible covariates `key` (in `visible` order).
+    func cateFields(for key: [String], contrasts: [(Int, Int)]) async throws -> [String] {
         let graph = model.graph
-        let treatment = graph.variables[design.treatmentIndex]
-        let outcome = graph.variables[design.outcomeIndex]
+        let treatment = graph.variables[schema.treatment]
+        let outcome = graph.variables[schema.outcome]
         let exact = ExactInference(model: model)
         var values = [String?](repeating: nil, count: graph.variables.count)
-        for index in visible { values[index] = factual.values[index] }
+        for (index, value) in zip(visible, key) { values[index] = value }
         var totalWeight = 0.0
         var sums = [[Double]](repeating: [Double](repeating: 0, count: 2 * outcome.values!.count), count: contrasts.count)
         // Enumerate the hidden assignments in τ order.
-        func recurse(_ depth: Int) throws {
+        func recurse(_ depth: Int) async throws {
             if depth < hidden.count {
                 for value in graph.variables[hidden[depth]].values! {
                     values[hidden[depth]] = value
-                    try recurse(depth + 1)
+                    try await recurse(depth + 1)
                 }
                 values[hidden[depth]] = nil
                 return
             }
             var logWeight = 0.0
             for index in preTreatment {
-                let distribution = try model.logProbabilities(of: index, values: values)
+                let distribution = try await model.logProbabilities(of: index, values: values)
                 logWeight += distribution[graph.variables[index].values!.firstIndex(of: values[index]!)!]
                 if logWeight == -.infinity { return }
             }
             let weight = Foundation.exp(logWeight)
             var unitValues: [String: String] = [:]
             for index in preTreatment { unitValues[graph.variables[index].name] = values[index]! }
-            let potential = try exact.potentialOutcomes(treatment: treatment.name, outcome: outcome.name, unitValues: unitValues)
+            let potential = try await exact.potentialOutcomes(treatment: treatment.name, outcome: outcome.name, unitValues: unitValues)
+                .mapValues(\.probabilities)
             totalWeight += weight
             for (c, (treated, control)) in contrasts.enumerated() {
                 let p1 = potential[treatment.values![treated]]!, p0 = potential[treatment.values![control]]!
@@ -113,9 +108,12 @@ struct HiddenConfoundingView {
                 }
             }
         }
-        try recurse(0)
-        let fields = sums.flatMap { $0.map { CSVTable.number($0 / totalWeight) } }
-        cache.rows[key] = fields
-        return prefix + fields
+        try await recurse(0)
+        return sums.flatMap { $0.map { DataTable.number($0 / totalWeight) } }
     }
+}
+
+extension HiddenConfoundingError: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
 }

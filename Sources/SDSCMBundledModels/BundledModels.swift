@@ -81,3 +81,8 @@ public struct TinyWorldTruth: Decodable, Sendable {
         case worstTotalVariation = "worst_total_variation"
     }
 }
+
+extension BundledModels.MissingResource: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
+}

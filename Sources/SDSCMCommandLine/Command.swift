@@ -14,7 +14,7 @@ public protocol Command {
     /// Accepted options.
     static var options: [OptionSpec] { get }
     /// Runs the command. Throw `UsageError` for invocation mistakes; any other error is a runtime failure.
-    static func run(_ arguments: ParsedArguments, io: CommandIO) throws
+    static func run(_ arguments: ParsedArguments, io: CommandIO) async throws
 }
 
 extension Command {

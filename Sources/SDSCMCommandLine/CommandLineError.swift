@@ -1,3 +1,5 @@
+import Foundation
+
 /// A mistake in how a command was invoked: exit status 2, with a pointer to the command's help.
 public struct UsageError: Error, CustomStringConvertible, Equatable {
     /// The command the mistake was made with (empty for the top level).
@@ -11,4 +13,9 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
     }
 
     public var description: String { message }
+}
+
+extension UsageError: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
 }

@@ -8,7 +8,7 @@ public enum SDSCMCommandLine {
     public static var commands: [any Command.Type] { [DemoCommand.self, InspectCommand.self, TokenizeCommand.self, LogprobsCommand.self, GenerateCommand.self, SampleCommand.self, ExactCommand.self, GraphCommand.self, BenchmarkCommand.self, EvaluateCommand.self, AuditCommand.self, BenchCommand.self] }
 
     /// Runs `sdscm` with `arguments` (without the program name) and returns the exit status.
-    public static func run(_ arguments: [String], io: CommandIO) -> Int32 {
+    public static func run(_ arguments: [String], io: CommandIO) async -> Int32 {
         guard let first = arguments.first else {
             io.printError(overview)
             return 2
@@ -37,7 +37,7 @@ public enum SDSCMCommandLine {
                 io.print(command.helpText)
                 return 0
             }
-            try command.run(parsed, io: io)
+            try await command.run(parsed, io: io)
             return 0
         } catch let error as UsageError {
             return usage(error, io: io)

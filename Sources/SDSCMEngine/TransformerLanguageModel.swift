@@ -1,17 +1,22 @@
 import Synchronization
 import SDSCM
+import SDSCMGGUF
+import SDSCMRandomness
 import SDSCMTensors
 import SDSCMTokenizers
 import SDSCMTransformer
 
-/// A `LanguageModel` backed by the package's transformer engine.
+/// A `LanguageModel` backed by the package's transformer engine: any GGUF model it loads.
 ///
 /// Keeps the key/value caches of recently evaluated token sequences, so that scoring candidates after a context
 /// that was seen before, or generating one token after the sequence of the previous step, evaluates only the
 /// new tokens. Calls are serialized (the engine parallelizes inside each call).
-public final class TransformerLanguageModel: LanguageModel {
+public final class TransformerLanguageModel: TokenLevelLanguageModel {
     /// The engine.
     public let model: TransformerModel
+    /// Names the weights and numerics: the architecture, the file's size and a hash of its header and of
+    /// samples of its tensor data, and the numerics mode (thread counts do not change results, so they are not in it).
+    public let identifier: String
     private let state: Mutex<State>
 
     struct State: ~Copyable {
@@ -36,6 +41,21 @@ public final class TransformerLanguageModel: LanguageModel {
         self.model = model
         self.retainedCaches = max(1, retainedCaches)
         state = Mutex(State())
+        identifier = Self.identifier(of: model)
+    }
+
+    /// See `identifier`.
+    static func identifier(of model: TransformerModel) -> String {
+        let file = model.file
+        var hash = FNV1a.hash(file.bytes.buffer(0..<min(file.dataOffset, file.fileSize)))
+        let data = file.fileSize - file.dataOffset
+        let sample = 1 << 16
+        for part in 0..<16 where data > 0 {
+            let start = file.dataOffset + data / 16 * part
+            hash = FNV1a.hash(file.bytes.buffer(start..<min(file.fileSize, start + sample)), from: hash)
+        }
+        let name = file.path.map { String($0.split(separator: "/").last ?? "") } ?? "in-memory"
+        return "\(model.configuration.architecture.name):\(name):\(file.fileSize):\(String(hash, radix: 16)):\(model.numerics.rawValue)"
     }
 
     /// Loads the GGUF model at `path`.
@@ -50,7 +70,7 @@ public final class TransformerLanguageModel: LanguageModel {
     /// Tokens fed through the transformer so far (prefix-cache hits are not counted).
     public var tokensEvaluated: Int { state.withLock { $0.tokensEvaluated } }
 
-    public func tokenize(_ text: String, addSpecial: Bool) -> [Int] {
+    public func tokenize(_ text: String, addSpecial: Bool) throws -> [Int] {
         model.tokenizer.encode(text, addSpecial: addSpecial, parseSpecial: false)
     }
 
@@ -58,14 +78,10 @@ public final class TransformerLanguageModel: LanguageModel {
         try model.tokenizer.vocabulary.decode(tokens)
     }
 
-    public func logProbabilities(of continuations: [[Int]], after context: [Int]) throws -> [[Double]] {
-        try logProbabilities([ScoringRequest(context: context, continuations: continuations)])[0]
-    }
-
     /// Two batched passes however many requests: every context's unseen tokens, then every continuation (less
     /// its last token, whose successor is not needed) on a fork of its context. A continuation's first token is
     /// scored from its context's retained next-token distribution, so one-token candidates cost nothing.
-    public func logProbabilities(_ requests: [ScoringRequest]) throws -> [[[Double]]] {
+    public func logProbabilities(_ requests: [TokenScoringRequest]) throws -> [[[Double]]] {
         guard requests.allSatisfy({ !$0.context.isEmpty }) else { throw LanguageModelError.emptyContext }
         let size = vocabularySize
         for request in requests {
@@ -106,15 +122,19 @@ public final class TransformerLanguageModel: LanguageModel {
     }
 
     public func nextTokenLogProbabilities(after contexts: [[Int]]) throws -> [[Float]] {
+        try nextTokenLogProbabilities(after: contexts, retaining: true)
+    }
+
+    public func nextTokenLogProbabilities(after contexts: [[Int]], retaining: Bool) throws -> [[Float]] {
         guard !contexts.isEmpty else { return [] }
         guard contexts.allSatisfy({ !$0.isEmpty }) else { throw LanguageModelError.emptyContext }
-        return try state.withLock { state in try prepare(contexts, state: &state).map(\.next) }
+        return try state.withLock { state in try prepare(contexts, retaining: retaining, state: &state).map(\.next) }
     }
 
     /// For each context, a cache holding exactly its tokens and the next-token log-probabilities after it. Each
     /// starts from the longest retained prefix (keeping at least its last token to evaluate unless the context
     /// itself is retained), and all of them are evaluated in one batch.
-    private func prepare(_ contexts: [[Int]], state: inout State) throws -> [(cache: KVCache, next: [Float])] {
+    private func prepare(_ contexts: [[Int]], retaining: Bool = true, state: inout State) throws -> [(cache: KVCache, next: [Float])] {
         var results = [(cache: KVCache, next: [Float])?](repeating: nil, count: contexts.count)
         var caches: [KVCache] = []
         var requests: [EvaluationRequest] = []
@@ -128,7 +148,7 @@ public final class TransformerLanguageModel: LanguageModel {
             var bestIndex: Int?
             var bestLength = 0
             for (index, entry) in state.recent.enumerated() {
-                let length = Self.commonPrefixLength(entry.tokens, tokens)
+                let length = entry.tokens.commonPrefixLength(with: tokens)
                 if length > bestLength || (length == bestLength && length == tokens.count && entry.tokens.count == length) {
                     bestLength = length
                     bestIndex = index
@@ -155,7 +175,7 @@ public final class TransformerLanguageModel: LanguageModel {
                 for i in owners[slot] { results[i] = (caches[request.cache], outputs[slot][0]) }
             }
         }
-        for (i, tokens) in contexts.enumerated() {
+        for (i, tokens) in contexts.enumerated() where retaining {
             remember(Entry(tokens: tokens, cache: results[i]!.cache, next: results[i]!.next), state: &state)
         }
         return results.map { $0! }
@@ -165,12 +185,5 @@ public final class TransformerLanguageModel: LanguageModel {
         state.recent.removeAll { $0.tokens == entry.tokens }
         state.recent.insert(entry, at: 0)
         if state.recent.count > retainedCaches { state.recent.removeLast(state.recent.count - retainedCaches) }
-    }
-
-    static func commonPrefixLength(_ a: [Int], _ b: [Int]) -> Int {
-        var length = 0
-        let limit = min(a.count, b.count)
-        while length < limit && a[length] == b[length] { length += 1 }
-        return length
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why an estimate could not be computed.
 public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Mismatched lengths, non-finite values, a treatment that is not 0/1.
@@ -15,4 +17,9 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
             return "unknown estimator '\(name)' (known: \(Estimator.allCases.map(\.rawValue).joined(separator: ", ")))"
         }
     }
+}
+
+extension EstimationError: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
 }

@@ -33,7 +33,15 @@ public struct EffectEstimate: Sendable {
 
     /// The normal 95% interval of the ATE.
     public var interval: (lower: Double, upper: Double)? {
-        standardError.map { (ate - 1.959963984540054 * $0, ate + 1.959963984540054 * $0) }
+        standardError.map { Self.normalInterval(ate, standardError: $0) }
+    }
+
+    /// The 0.975 quantile of the standard normal distribution: half-width of a 95% interval in standard errors.
+    public static let normalQuantile975 = 1.959963984540054
+
+    /// `estimate ± normalQuantile975 · standardError`.
+    public static func normalInterval(_ estimate: Double, standardError: Double) -> (lower: Double, upper: Double) {
+        (estimate - normalQuantile975 * standardError, estimate + normalQuantile975 * standardError)
     }
 }
 

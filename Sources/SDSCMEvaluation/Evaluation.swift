@@ -25,7 +25,7 @@ public struct EvaluationResult: Sendable {
                                 "sqrt_pehe", "standardized_pehe", "cate_r2", "cate_r2_paper", "units"]
 
     public var fields: [String] {
-        let interval = standardError.map { (ateHat - 1.959963984540054 * $0, ateHat + 1.959963984540054 * $0) }
+        let interval = standardError.map { EffectEstimate.normalInterval(ateHat, standardError: $0) }
         return [dataset, view, estimator.rawValue, Self.format(ateHat), Self.format(sate),
                 standardError.map(Self.format) ?? "", interval.map { Self.format($0.0) } ?? "", interval.map { Self.format($0.1) } ?? "",
                 Self.format(sqrtPEHE), Self.format(standardizedPEHE), Self.format(cateR2), Self.format(cateR2Paper), String(units)]

@@ -1,5 +1,7 @@
-import SDSCMEstimators
 import Foundation
+import SDSCM
+import SDSCMBenchmarks
+import SDSCMEstimators
 
 /// Why a data folder could not be evaluated.
 public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -17,6 +19,10 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
 }
 
 /// One benchmark dataset read back for estimation: per view, the estimator input and the true per-unit effects.
+///
+/// The columns come from the design's `BenchmarkSchema`, the one the writer used: the covariates are the
+/// treatment's non-descendants, the hidden view leaves out the exogenous ones, and categorical values are coded by
+/// their position in the variable's domain (the same code in every dataset).
 public struct EvaluationDataset: Sendable {
     /// Which table layout the file has.
     public enum Layout: String, Sendable { case reference, extended }
@@ -26,7 +32,7 @@ public struct EvaluationDataset: Sendable {
         public var data: EstimationData
         /// The true per-unit effect on the outcome (ITE; with all covariates it equals the CATE).
         public var ite: [Double]
-        /// Covariate column names.
+        /// Covariate column names (as encoded: `name=value` for indicators).
         public var covariates: [String]
     }
 
@@ -34,121 +40,93 @@ public struct EvaluationDataset: Sendable {
     public var layout: Layout
     /// What the outcome is (e.g. `logP(X13=0)`).
     public var outcome: String
-    /// "all" and, when known, "hidden".
+    /// "all" and, when the design hides some covariates, "hidden".
     public var views: [String: View]
 
-    /// Reads `url`, detecting the layout by its header. `oneHot` encodes categorical covariates as indicators
-    /// (dropping the first level) instead of integer codes.
-    public init(url: URL, oneHot: Bool = false) throws {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw EvaluationError.unreadable(path: url.path) }
-        let rows = CSVReader.parse(text)
-        guard let header = rows.first, rows.count > 1 else { throw EvaluationError.unknownLayout(path: url.path, reason: "no rows") }
-        let body = Array(rows.dropFirst())
+    /// Reads `url` with the columns of `schema` (nil: a reference-layout table whose schema is read off its header,
+    /// with no hidden view). `oneHot` encodes categorical covariates as indicators (dropping each domain's first
+    /// value) instead of domain positions.
+    public init(url: URL, schema: BenchmarkSchema?, oneHot: Bool = false) throws {
+        let table: DataTable
+        do { table = try DataTable(contentsOf: url) } catch DataTableError.unreadable {
+            throw EvaluationError.unreadable(path: url.path)
+        }
+        guard table.count > 0 else { throw EvaluationError.unknownLayout(path: url.path, reason: "no rows") }
         name = url.deletingPathExtension().lastPathComponent
-        func column(_ name: String) throws -> Int {
-            guard let index = header.firstIndex(of: name) else {
-                throw EvaluationError.unknownLayout(path: url.path, reason: "no column '\(name)'")
-            }
-            return index
+        guard let schema = schema ?? BenchmarkSchema(referenceHeader: table.header) else {
+            throw EvaluationError.unknownLayout(
+                path: url.path, reason: "without the benchmark's design (its config.json, or --config) only the reference layout can be read")
         }
-        func numbers(_ index: Int) throws -> [Double] {
-            try body.enumerated().map { row, fields in
-                guard index < fields.count, let value = Double(fields[index]) else {
-                    throw EvaluationError.unknownLayout(path: url.path, reason: "row \(row + 1), column '\(header[index])' is not a number")
-                }
-                return value
+        let t = schema.treatment, y = schema.outcome
+        guard schema.arms.count >= 2 else { throw EvaluationError.unknownLayout(path: url.path, reason: "fewer than two arms") }
+        let arms = Array(schema.arms.prefix(2))
+        func wrap<T>(_ body: () throws -> T) throws -> T {
+            do { return try body() } catch let error as DataTableError {
+                throw EvaluationError.unknownLayout(path: url.path, reason: error.description)
             }
         }
-        if header.first == "", let first = header.first(where: { $0.hasPrefix("logP(X") }) {
-            // The reference layout: X0.., logP(Xt=k).., logP(Xy=k).., per arm X_i|do(Xt=k).., logP(Xy=k)|do(Xt=k)..
+        let observed: [Double], treatment: [Int], ite: [Double]
+        /// A covariate's encoding: reference tables hold value positions as numbers; extended ones hold values.
+        var encoding: (Int) -> DataTable.Encoding
+        if table.header == schema.referenceHeader {
             layout = .reference
-            let t = Int(first.dropFirst(6).prefix { $0 != "=" })!
-            guard let yName = header.first(where: { $0.hasPrefix("logP(X") && !$0.hasPrefix("logP(X\(t)=") && !$0.contains("|") }) else {
-                throw EvaluationError.unknownLayout(path: url.path, reason: "no outcome score column")
-            }
-            let y = Int(yName.dropFirst(6).prefix { $0 != "=" })!
-            outcome = "logP(X\(y)=0)"
-            let treatment = try numbers(try column("X\(t)")).map { Int($0) }
-            let observed = try numbers(try column(outcome))
-            let y1 = try numbers(try column("logP(X\(y)=0)|do(X\(t)=1)")), y0 = try numbers(try column("logP(X\(y)=0)|do(X\(t)=0)"))
-            let ite = zip(y1, y0).map { $0 - $1 }
-            var views: [String: View] = [:]
-            for (view, start) in [("all", 0), ("hidden", 4)] where start < t {
-                let names = (start..<t).map { "X\($0)" }
-                let codes = try names.map { try numbers(try column($0)) }
-                let matrix = Self.design(codes.map { $0.map { String($0) } }, numeric: codes, oneHot: oneHot)
-                views[view] = View(data: try EstimationData(covariates: matrix, treatment: treatment, outcome: observed),
-                                   ite: ite, covariates: names)
-            }
-            self.views = views
-        } else if header.first == "unit", let iteColumn = header.first(where: { $0.hasPrefix("ITE logP(") }) {
-            // Our extended layout: unit, variables.., P(T=t).., per arm Y|do(T=t), P(Y=y)|do(..), logP(Y=y)|do(..), ITE.., text.
-            layout = .extended
-            let inner = iteColumn.dropFirst("ITE logP(".count)
-            let outcomeName = String(inner.prefix { $0 != "=" })
-            let firstValue = String(inner.dropFirst(outcomeName.count + 1).prefix { $0 != ")" })
-            guard let arm = header.first(where: { $0.hasPrefix(outcomeName + "|do(") }) else {
-                throw EvaluationError.unknownLayout(path: url.path, reason: "no counterfactual outcome column")
-            }
-            let treatmentName = String(arm.dropFirst(outcomeName.count + 4).prefix { $0 != "=" })
-            let armValues = header.filter { $0.hasPrefix(outcomeName + "|do(\(treatmentName)=") }
-                .map { String($0.dropFirst(outcomeName.count + treatmentName.count + 5).dropLast()) }
-            guard armValues.count >= 2 else { throw EvaluationError.unknownLayout(path: url.path, reason: "fewer than two arms") }
-            let outcomeColumn = "logP(\(outcomeName)=\(firstValue))"
-            outcome = outcomeColumn
-            let tIndex = try column(treatmentName)
-            let treatment = try body.enumerated().map { row, fields -> Int in
-                guard let arm = armValues.prefix(2).firstIndex(of: fields[tIndex]) else {
-                    throw EvaluationError.unknownLayout(path: url.path, reason: "row \(row + 1) has treatment '\(fields[tIndex])' outside the first two arms")
+            outcome = schema.referenceScoreColumn(value: 0, of: y)
+            let codes = try wrap { try table.numbers(schema.referenceValueColumn(t)) }
+            treatment = try codes.enumerated().map { row, code in
+                guard let arm = arms.firstIndex(where: { Double($0) == code }) else {
+                    throw EvaluationError.unknownLayout(path: url.path, reason: "row \(row + 1) has treatment \(code) outside the first two arms")
                 }
                 return arm
             }
-            let armOutcomes = try armValues.prefix(2).map { try numbers(try column("\(outcomeColumn)|do(\(treatmentName)=\($0))")) }
-            let observed = body.indices.map { armOutcomes[treatment[$0]][$0] }
-            let ite = try numbers(try column(iteColumn))
-            let allNames = Array(header[1..<tIndex])
-            var visible: [String]?
-            let hiddenURL = url.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("hidden").appendingPathComponent(url.lastPathComponent)
-            if let hiddenText = try? String(contentsOf: hiddenURL, encoding: .utf8), let hiddenHeader = CSVReader.parse(hiddenText).first,
-               let end = hiddenHeader.firstIndex(of: treatmentName) {
-                visible = Array(hiddenHeader[1..<end])
+            let outcomeColumn = schema.referenceScoreColumn(value: 0, of: y)
+            observed = try wrap { try table.numbers(outcomeColumn) }
+            let y1 = try wrap { try table.numbers(schema.referenceScoreColumn(value: 0, of: y, arm: arms[1])) }
+            let y0 = try wrap { try table.numbers(schema.referenceScoreColumn(value: 0, of: y, arm: arms[0])) }
+            ite = zip(y1, y0).map { $0 - $1 }
+            encoding = { variable -> DataTable.Encoding in
+                guard oneHot else { return .number }
+                if let domain = schema.domains[variable] { return .oneHot(domain.indices.map { String($0) }) }
+                // Without a design the values are known only as the indices that occur.
+                let observed: [String] = Array(Set((try? table.column(schema.referenceValueColumn(variable))) ?? []))
+                return .oneHot(observed.sorted { (Double($0) ?? 0) < (Double($1) ?? 0) })
             }
-            var views: [String: View] = [:]
-            for (view, names) in [("all", allNames), ("hidden", visible)] {
-                guard let names, !names.isEmpty else { continue }
-                let strings = try names.map { name in let index = try column(name); return body.map { $0[index] } }
-                let matrix = Self.design(strings, numeric: nil, oneHot: oneHot)
-                views[view] = View(data: try EstimationData(covariates: matrix, treatment: treatment, outcome: observed),
-                                   ite: ite, covariates: names)
+        } else if table.header == schema.extendedHeader {
+            layout = .extended
+            let values = schema.domains[t]!
+            treatment = try wrap { try table.column(schema.variables[t]) }.enumerated().map { row, value in
+                guard let arm = arms.firstIndex(where: { values[$0] == value }) else {
+                    throw EvaluationError.unknownLayout(path: url.path, reason: "row \(row + 1) has treatment '\(value)' outside the first two arms")
+                }
+                return arm
             }
-            self.views = views
+            outcome = "logP(\(schema.variables[y])=\(schema.domains[y]![0]))"
+            let armOutcomes = try arms.map { arm in try wrap { try table.numbers(schema.armProbabilityColumn(arm, value: 0, log: true)) } }
+            observed = treatment.indices.map { armOutcomes[treatment[$0]][$0] }
+            ite = try wrap { try table.numbers(schema.iteColumn((arms[1], arms[0]), value: 0, log: true)) }
+            encoding = { variable in oneHot ? .oneHot(schema.domains[variable]!) : .code(schema.domains[variable]!) }
         } else {
-            throw EvaluationError.unknownLayout(path: url.path, reason: "the header starts with '\(header.first ?? "")'")
+            throw EvaluationError.unknownLayout(
+                path: url.path, reason: "its header is neither the reference nor the extended layout of the design (\(schema.variables.count) variables, treatment '\(schema.variables[t])', outcome '\(schema.variables[y])')")
         }
+        var views: [String: View] = [:]
+        for (view, covariates) in [("all", schema.covariates), ("hidden", schema.hidden.isEmpty ? [] : schema.visible)] where !covariates.isEmpty {
+            let reference = layout == .reference
+            let column = { (variable: Int) in reference ? schema.referenceValueColumn(variable) : schema.variables[variable] }
+            let (matrix, names) = try wrap { try table.encodedColumns(covariates.map { (column($0), encoding($0)) }) }
+            views[view] = View(data: try EstimationData(covariates: matrix, treatment: treatment, outcome: observed),
+                               ite: ite, covariates: names)
+        }
+        self.views = views
     }
 
-    /// Covariate rows: the numeric codes as they are (reference), categorical strings as the index of the value
-    /// in sorted order, or one-hot indicators without the first level.
-    static func design(_ columns: [[String]], numeric: [[Double]]?, oneHot: Bool) -> [[Double]] {
-        let n = columns.first?.count ?? 0
-        var matrix = [[Double]](repeating: [], count: n)
-        for (c, values) in columns.enumerated() {
-            let levels = Array(Set(values)).sorted { a, b in
-                if let x = Double(a), let y = Double(b) { return x < y }
-                return a < b
-            }
-            if oneHot {
-                for level in levels.dropFirst() {
-                    for i in 0..<n { matrix[i].append(values[i] == level ? 1 : 0) }
-                }
-            } else if let numeric {
-                for i in 0..<n { matrix[i].append(numeric[c][i]) }
-            } else {
-                let code = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Double($0)) })
-                for i in 0..<n { matrix[i].append(code[values[i]]!) }
-            }
+    /// The design of the benchmark whose tables are in `folder`: `config.json` there or in its parent folder (as
+    /// `sdscm benchmark` writes it), or nil.
+    public static func design(near folder: URL) throws -> BenchmarkDesign? {
+        for candidate in [folder, folder.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("config.json").path
+            if FileManager.default.fileExists(atPath: path) { return try BenchmarkDesign(path: path) }
         }
-        return matrix
+        return nil
     }
 
     /// The benchmark CSVs of a folder (or of its `extended/` folder), by dataset number.
@@ -162,4 +140,9 @@ public struct EvaluationDataset: Sendable {
         func number(_ url: URL) -> Int { Int(url.deletingPathExtension().lastPathComponent.split(separator: "_").last ?? "") ?? Int.max }
         return urls.sorted { (number($0), $0.lastPathComponent) < (number($1), $1.lastPathComponent) }
     }
+}
+
+extension EvaluationError: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
 }

@@ -77,8 +77,8 @@ public enum EvaluationReport {
                 for estimator in estimators {
                     let rows = pick(view, estimator).filter { $0.standardError != nil }
                     guard !rows.isEmpty else { continue }
-                    let lower = rows.map { $0.ateHat - 1.959963984540054 * $0.standardError! }
-                    let upper = rows.map { $0.ateHat + 1.959963984540054 * $0.standardError! }
+                    let intervals = rows.map { EffectEstimate.normalInterval($0.ateHat, standardError: $0.standardError!) }
+                    let lower = intervals.map(\.lower), upper = intervals.map(\.upper)
                     let (rate, width) = Metrics.coverage(truth: rows.map(\.sate), lower: lower, upper: upper)
                     text += "| \(displayName(estimator)) | \(view) | \(number(rate)) | \(number(width)) |\n"
                 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything that can be wrong with a GGUF file or with a request made of one.
 ///
 /// Every case carries where the problem is (a byte offset, a metadata key or a tensor name) so that the message
@@ -77,4 +79,9 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
             return "no tensor named '\(name)'"
         }
     }
+}
+
+extension GGUFError: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SDSCMGGUF
 
 /// Failures when reading or computing with tensor data.
@@ -24,4 +25,9 @@ public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
             return "shape mismatch: \(message)"
         }
     }
+}
+
+extension TensorError: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
 }

@@ -1,3 +1,5 @@
+import SDSCMRandomness
+
 /// An interning table of byte strings: each distinct string gets a dense id, and lookups by byte slice need no
 /// allocation (a 64-bit FNV-1a hash, then a byte comparison to resolve collisions).
 ///
@@ -21,11 +23,7 @@ struct ByteStringTable: Sendable {
 
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-        }
-        return hash
+        FNV1a.hash(bytes)
     }
 
     /// The id of `bytes`, if interned.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a tokenizer could not be built or asked to do something.
 public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `tokenizer.ggml.model` names an algorithm this package does not implement.
@@ -26,4 +28,9 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
             return "token id \(id) is outside the vocabulary (0..<\(size))"
         }
     }
+}
+
+extension TokenizerError: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
 }

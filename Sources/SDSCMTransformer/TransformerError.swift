@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a model could not be loaded or evaluated.
 public enum TransformerError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `general.architecture` names an architecture this package does not implement.
@@ -33,4 +35,9 @@ public enum TransformerError: Error, Equatable, Sendable, CustomStringConvertibl
             return "invalid request: \(message)"
         }
     }
+}
+
+extension TransformerError: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
 }

@@ -27,9 +27,9 @@ import Testing
         return try CausalAudit(model: model, attribute: "A", outcome: "Y", seed: seed)
     }
 
-    @Test func effectAndFlipRateMatchTheTables() throws {
+    @Test func effectAndFlipRateMatchTheTables() async throws {
         let units = 4000
-        let (result, records) = try Self.audit().run(units: units)
+        let (result, records) = try await Self.audit().run(units: units)
         #expect(result.baseline == "f" && records.count == units)
         let yes = try #require(result.effects.first { $0.attributeValue == "m" && $0.outcomeValue == "yes" })
         // Per unit the effect is exactly 0.3 or 0.1, so the estimate is 0.3 − 0.2·(share of c1 units).
@@ -52,12 +52,12 @@ import Testing
         }
     }
 
-    @Test func sameSeedSameAnswer() throws {
+    @Test func sameSeedSameAnswer() async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let a = try Self.audit().run(units: 300).result, b = try Self.audit().run(units: 300).result
+        let a = try await Self.audit().run(units: 300).result, b = try await Self.audit().run(units: 300).result
         #expect(try encoder.encode(a) == encoder.encode(b))
-        let c = try Self.audit(seed: 5).run(units: 300).result
+        let c = try await Self.audit(seed: 5).run(units: 300).result
         #expect(try encoder.encode(a) != encoder.encode(c))
     }
 
@@ -66,7 +66,8 @@ import Testing
         #expect(throws: CausalAudit.AuditError.notADescendant(attribute: "C", outcome: "A")) {
             try CausalAudit(model: model, attribute: "C", outcome: "A", seed: 0)
         }
-        #expect(throws: (any Error).self) { try CausalAudit(model: model, attribute: "nope", outcome: "Y", seed: 0) }
+        #expect(throws: CausalModelError.unknownVariable("nope")) { try CausalAudit(model: model, attribute: "nope", outcome: "Y", seed: 0) }
+        #expect(throws: CausalModelError.unknownVariable("Z")) { try CausalAudit(model: model, attribute: "A", outcome: "Z", seed: 0) }
     }
 }
 
@@ -74,9 +75,9 @@ import Testing
 @Suite struct BundledModelAuditTests {
     /// In the world, P(treatment = drug | do(age)) is 0.70125 for old and 0.416 for young (through smoking and
     /// severity, and directly): a total effect of +0.28525. The model's tables are within 0.05 of the world's.
-    @Test func ageChangesTreatmentAsInTheWorld() throws {
+    @Test func ageChangesTreatmentAsInTheWorld() async throws {
         let model = try BundledModels.tinyWorldConfiguration().makeModel(languageModel: try BundledModels.tinyWorld())
-        let (result, _) = try CausalAudit(model: model, attribute: "age", outcome: "treatment", seed: 1).run(units: 2000, bootstrap: 200)
+        let (result, _) = try await CausalAudit(model: model, attribute: "age", outcome: "treatment", seed: 1).run(units: 2000, bootstrap: 200)
         let drug = try #require(result.effects.first { $0.outcomeValue == "drug" })
         #expect(abs(drug.estimate - 0.28525) < 0.03, "estimate \(drug.estimate)")
         #expect(drug.lower < drug.estimate && drug.estimate < drug.upper && drug.upper - drug.lower < 0.05)

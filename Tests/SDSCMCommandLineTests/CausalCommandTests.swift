@@ -49,8 +49,8 @@ import SDSCMTestSupport
         return (rows[0], Array(rows.dropFirst()))
     }
 
-    static func exactMarginals(_ arguments: [String]) throws -> [String: [String: Double]] {
-        let run = Invocation(["exact", "--json"] + arguments)
+    static func exactMarginals(_ arguments: [String]) async throws -> [String: [String: Double]] {
+        let run = await Invocation(["exact", "--json"] + arguments)
         #expect(run.status == 0, "\(run.err)")
         let json = try #require(run.json)
         return try #require(json["marginals"] as? [String: [String: Double]])
@@ -75,25 +75,25 @@ import SDSCMTestSupport
         }
     }
 
-    @Test func tablesNeedNoModelAndMatchHandComputedMarginals() throws {
-        let marginals = try Self.exactMarginals(["--config", Self.tables])
+    @Test func tablesNeedNoModelAndMatchHandComputedMarginals() async throws {
+        let marginals = try await Self.exactMarginals(["--config", Self.tables])
         #expect(abs(marginals["Y"]!["0"]! - 0.668) < 1e-12)  // 0.3·(0.2·0.9 + 0.8·0.4) + 0.7·(0.6·0.9 + 0.4·0.5)
         #expect(abs(marginals["M"]!["x"]! - 0.48) < 1e-12)
-        let intervened = try Self.exactMarginals(["--config", Self.tables, "--do", "T=b"])
+        let intervened = try await Self.exactMarginals(["--config", Self.tables, "--do", "T=b"])
         #expect(abs(intervened["Y"]!["0"]! - 0.74) < 1e-12)
         let out = Self.temporary("tables.csv")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let run = Invocation("sample", "--config", Self.tables, "--units", "20000", "--seed", "3", "--out", out)
+        let run = await Invocation("sample", "--config", Self.tables, "--units", "20000", "--seed", "3", "--out", out)
         #expect(run.status == 0, "\(run.err)")
         try Self.checkAgainstExact(csv: out, marginals: marginals)
-        #expect(Invocation("sample", "--config", Self.tables, "--units", "20000", "--seed", "3", "--do", "T=b", "--out", out).status == 0)
+        #expect(await Invocation("sample", "--config", Self.tables, "--units", "20000", "--seed", "3", "--do", "T=b", "--out", out).status == 0)
         try Self.checkAgainstExact(csv: out, marginals: intervened, skip: ["T"])
     }
 
-    @Test func sampleWritesTheDocumentedColumns() throws {
+    @Test func sampleWritesTheDocumentedColumns() async throws {
         let out = Self.temporary("tiny.csv")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let run = Invocation("sample", "--config", Self.tinyWorld, "--model", Self.tinyModel, "--units", "40", "--seed", "9",
+        let run = await Invocation("sample", "--config", Self.tinyWorld, "--model", Self.tinyModel, "--units", "40", "--seed", "9",
                              "--counterfactual", "place=rug", "--counterfactual", "place=mat", "--logprobs", "--out", out)
         #expect(run.status == 0, "\(run.err)")
         let (header, rows) = try Self.parse(out)
@@ -117,12 +117,12 @@ import SDSCMTestSupport
         }
     }
 
-    @Test func sameCommandSameBytesWhateverTheThreads() throws {
+    @Test func sameCommandSameBytesWhateverTheThreads() async throws {
         var contents: [Data] = []
         for threads in ["1", "2", "3"] {
             let out = Self.temporary("threads-\(threads).csv")
             defer { try? FileManager.default.removeItem(atPath: out) }
-            let run = Invocation("sample", "--config", Self.tinyWorld, "--model", Self.tinyModel, "--units", "25", "--seed", "4",
+            let run = await Invocation("sample", "--config", Self.tinyWorld, "--model", Self.tinyModel, "--units", "25", "--seed", "4",
                                  "--counterfactual", "place=bed", "--logprobs", "--threads", threads, "--out", out)
             #expect(run.status == 0, "\(run.err)")
             contents.append(try Data(contentsOf: URL(fileURLWithPath: out)))
@@ -130,18 +130,18 @@ import SDSCMTestSupport
         #expect(contents[0] == contents[1] && contents[1] == contents[2])
     }
 
-    @Test func graphFormats() {
-        let dot = Invocation("graph", "--config", Self.tinyWorld)
+    @Test func graphFormats() async {
+        let dot = await Invocation("graph", "--config", Self.tinyWorld)
         #expect(dot.status == 0)
         #expect(dot.out.contains("pet -> place;"))
         #expect(dot.out.contains("note [shape=box];"))
-        let mermaid = Invocation("graph", "--config", Self.tinyWorld, "--format", "mermaid")
+        let mermaid = await Invocation("graph", "--config", Self.tinyWorld, "--format", "mermaid")
         #expect(mermaid.out.hasPrefix("flowchart LR\n"))
-        #expect(Invocation("graph", "--config", Self.tinyWorld, "--format", "svg").status == 2)
+        #expect(await Invocation("graph", "--config", Self.tinyWorld, "--format", "svg").status == 2)
     }
 
     /// Configuration errors exit 1 with the JSON path of the culprit.
-    @Test func configurationErrorsNameTheirPath() throws {
+    @Test func configurationErrorsNameTheirPath() async throws {
         let cases: [(String, String)] = [
             (#"{"variables": [{"name": "a", "values": []}]}"#, "config $.variables[0].values: the domain is empty"),
             (#"{"variables": [{"name": "a", "values": ["x"], "parents": ["b"]}]}"#, "config $.variables[0].parents[0]: unknown variable 'b'"),
@@ -161,23 +161,23 @@ import SDSCMTestSupport
         defer { try? FileManager.default.removeItem(atPath: path) }
         for (json, message) in cases {
             try Data(json.utf8).write(to: URL(fileURLWithPath: path))
-            let run = Invocation("graph", "--config", path)
+            let run = await Invocation("graph", "--config", path)
             #expect(run.status == 1, "\(json)")
             #expect(run.err.hasPrefix("sdscm: error: " + message), "\(run.err)")
             #expect(run.err.filter { $0 == "\n" }.count == 1)
         }
     }
 
-    @Test func queryErrors() {
+    @Test func queryErrors() async {
         let out = Self.temporary("never.csv")
-        #expect(Invocation("sample", "--config", Self.tables, "--units", "5", "--do", "T=c", "--out", out).err
+        #expect(await Invocation("sample", "--config", Self.tables, "--units", "5", "--do", "T=c", "--out", out).err
             == "sdscm: error: 'c' is not a value of variable 'T'\n")
-        #expect(Invocation("sample", "--config", Self.tables, "--units", "5", "--do", "Q=a", "--out", out).err
+        #expect(await Invocation("sample", "--config", Self.tables, "--units", "5", "--do", "Q=a", "--out", out).err
             == "sdscm: error: unknown variable 'Q'\n")
-        #expect(Invocation("sample", "--config", Self.tables, "--units", "5", "--do", "T", "--out", out).status == 2)
-        #expect(Invocation("sample", "--config", Self.tables, "--units", "5").status == 2)
-        #expect(Invocation("sample", "--config", Self.tables, "--units", "5", "--semantics", "magic", "--out", out).status == 2)
-        #expect(Invocation("exact", "--config", Self.tables, "--limit", "3").err.hasPrefix("sdscm: error: exact enumeration needs"))
+        #expect(await Invocation("sample", "--config", Self.tables, "--units", "5", "--do", "T", "--out", out).status == 2)
+        #expect(await Invocation("sample", "--config", Self.tables, "--units", "5").status == 2)
+        #expect(await Invocation("sample", "--config", Self.tables, "--units", "5", "--semantics", "magic", "--out", out).status == 2)
+        #expect(await Invocation("exact", "--config", Self.tables, "--limit", "3").err.hasPrefix("sdscm: error: exact enumeration needs"))
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
@@ -185,14 +185,14 @@ import SDSCMTestSupport
     /// marginals; the command is byte-identical across runs and thread counts; the counterfactual arm with the
     /// factual treatment equals the factual row.
     @Test(.enabled(if: ReleaseOnlySmolLM2.enabled, ReleaseOnlySmolLM2.reason))
-    func smolLM2ClinicAcceptance() throws {
+    func smolLM2ClinicAcceptance() async throws {
         let model = try #require(ReleaseOnlySmolLM2.path)
-        let marginals = try Self.exactMarginals(["--config", Self.clinic, "--model", model])
+        let marginals = try await Self.exactMarginals(["--config", Self.clinic, "--model", model])
         var files: [Data] = []
         for threads in ["2", "2", "1"] {
             let out = Self.temporary("clinic-\(files.count).csv")
             defer { try? FileManager.default.removeItem(atPath: out) }
-            let run = Invocation("sample", "--config", Self.clinic, "--model", model, "--units", "2000", "--seed", "2026",
+            let run = await Invocation("sample", "--config", Self.clinic, "--model", model, "--units", "2000", "--seed", "2026",
                                  "--counterfactual", "treatment=surgery", "--counterfactual", "treatment=chemotherapy",
                                  "--threads", threads, "--out", out)
             #expect(run.status == 0, "\(run.err)")

@@ -9,14 +9,14 @@ struct Invocation {
     let out: String
     let err: String
 
-    init(_ arguments: String...) {
-        self.init(arguments)
+    init(_ arguments: String...) async {
+        await self.init(arguments)
     }
 
-    init(_ arguments: [String]) {
+    init(_ arguments: [String]) async {
         nonisolated(unsafe) var out = ""
         nonisolated(unsafe) var err = ""
-        status = SDSCMCommandLine.run(arguments, io: CommandIO(out: { out += $0 }, error: { err += $0 }))
+        status = await SDSCMCommandLine.run(arguments, io: CommandIO(out: { out += $0 }, error: { err += $0 }))
         self.out = out
         self.err = err
     }
@@ -27,43 +27,43 @@ struct Invocation {
 }
 
 @Suite struct CommandLineTests {
-    @Test func helpListsCommandsAndExitsZero() {
+    @Test func helpListsCommandsAndExitsZero() async {
         for arguments in [["help"], ["--help"], ["-h"]] {
-            let run = Invocation(arguments)
+            let run = await Invocation(arguments)
             #expect(run.status == 0)
             #expect(run.out.contains("inspect"))
             #expect(run.err.isEmpty)
         }
-        let commandHelp = Invocation("inspect", "--help")
+        let commandHelp = await Invocation("inspect", "--help")
         #expect(commandHelp.status == 0)
         #expect(commandHelp.out.contains("Usage: sdscm inspect <file.gguf>"))
         #expect(commandHelp.out.contains("--json"))
-        #expect(Invocation("help", "inspect").out == commandHelp.out)
+        #expect(await Invocation("help", "inspect").out == commandHelp.out)
     }
 
-    @Test func usageMistakesExitTwo() {
+    @Test func usageMistakesExitTwo() async {
         for arguments in [[], ["frobnicate"], ["inspect"], ["inspect", "--bogus", "x"], ["inspect", "a", "b"],
                           ["inspect", "--json=yes", "x"], ["help", "frobnicate"]] {
-            let run = Invocation(arguments)
+            let run = await Invocation(arguments)
             #expect(run.status == 2, "\(arguments)")
             #expect(run.out.isEmpty, "\(arguments)")
             #expect(!run.err.isEmpty, "\(arguments)")
         }
-        #expect(Invocation("inspect", "--bogus", "x").err.hasPrefix("sdscm inspect: unknown option '--bogus'\n"))
+        #expect(await Invocation("inspect", "--bogus", "x").err.hasPrefix("sdscm inspect: unknown option '--bogus'\n"))
     }
 
-    @Test func runtimeErrorsExitOneWithOneLine() {
-        let missing = Invocation("inspect", "/nonexistent/model.gguf")
+    @Test func runtimeErrorsExitOneWithOneLine() async {
+        let missing = await Invocation("inspect", "/nonexistent/model.gguf")
         #expect(missing.status == 1)
         #expect(missing.err == "sdscm: error: cannot read '/nonexistent/model.gguf': No such file or directory\n")
-        let notGGUF = Invocation("inspect", Fixtures.path("gguf/formats.json"))
+        let notGGUF = await Invocation("inspect", Fixtures.path("gguf/formats.json"))
         #expect(notGGUF.status == 1)
         #expect(notGGUF.err.hasPrefix("sdscm: error: not a GGUF file"))
         #expect(notGGUF.err.filter { $0 == "\n" }.count == 1)
     }
 
-    @Test func inspectJSON() throws {
-        let run = Invocation("inspect", Fixtures.path("gguf/metadata.gguf"), "--json")
+    @Test func inspectJSON() async throws {
+        let run = await Invocation("inspect", Fixtures.path("gguf/metadata.gguf"), "--json")
         #expect(run.status == 0)
         let json = try #require(run.json)
         #expect(json["version"] as? Int == 3)
@@ -82,8 +82,8 @@ struct Invocation {
         #expect(json["type_counts"] as? [String: Int] == ["F32": 1, "F16": 1, "Q8_0": 1])
     }
 
-    @Test func inspectText() {
-        let run = Invocation("inspect", Fixtures.path("gguf/metadata.gguf"))
+    @Test func inspectText() async {
+        let run = await Invocation("inspect", Fixtures.path("gguf/metadata.gguf"))
         #expect(run.status == 0)
         for needle in ["version:     3", "alignment:   64", "fixture.array.nested_ints", "ARRAY[ARRAY]",
                        "small.q8_0", "Q8_0", "[32, 2]", "metadata (31 keys)", "tensors (3, 80 parameters)"] {
@@ -95,9 +95,9 @@ struct Invocation {
     static let gemma3 = Fixtures.fetched(.gemma3)
 
     @Test(.enabled(if: smolLM2 != nil, Comment(rawValue: Fixtures.missingReason(.smolLM2))))
-    func inspectSmolLM2() throws {
+    func inspectSmolLM2() async throws {
         let path = try #require(Self.smolLM2)
-        let run = Invocation("inspect", path, "--json")
+        let run = await Invocation("inspect", path, "--json")
         #expect(run.status == 0)
         let json = try #require(run.json)
         #expect((json["metadata"] as? [String: Any])?["general.architecture"] as? String == "llama")
@@ -110,15 +110,15 @@ struct Invocation {
         #expect((tokens["head"] as? [String])?.first == "<|endoftext|>")
         #expect(run.out.utf8.count < 200_000)
 
-        let text = Invocation("inspect", path)
+        let text = await Invocation("inspect", path)
         #expect(text.out.contains("(49,152 elements)"))
         #expect(text.out.contains("tensors (272, 134,515,008 parameters)"))
     }
 
     @Test(.enabled(if: gemma3 != nil, Comment(rawValue: Fixtures.missingReason(.gemma3))))
-    func inspectGemma3() throws {
+    func inspectGemma3() async throws {
         let path = try #require(Self.gemma3)
-        let json = try #require(Invocation("inspect", path, "--json").json)
+        let json = try #require(await Invocation("inspect", path, "--json").json)
         #expect((json["metadata"] as? [String: Any])?["general.architecture"] as? String == "gemma3")
         #expect(json["type_counts"] as? [String: Int] == ["Q8_0": 10, "Q5_0": 81, "Q4_K": 27, "Q6_K": 9, "F32": 109])
     }

@@ -5,8 +5,8 @@ import SDSCMTestSupport
 
 /// `sdscm demo` in short mode, with its numbers checked against the world's truth.
 @Suite struct DemoCommandTests {
-    @Test func shortDemoRecoversTheWorldsEffect() throws {
-        let run = Invocation("demo", "--units", "400", "--json")
+    @Test func shortDemoRecoversTheWorldsEffect() async throws {
+        let run = await Invocation("demo", "--units", "400", "--json")
         #expect(run.status == 0, "\(run.err)")
         let json = try #require(run.json)
         let world = try #require(json["world_ate"] as? Double)
@@ -27,8 +27,8 @@ import SDSCMTestSupport
         #expect(factual[3] != other[3])
     }
 
-    @Test func textDemoPrintsEverySection() {
-        let run = Invocation("demo", "--units", "50")
+    @Test func textDemoPrintsEverySection() async {
+        let run = await Invocation("demo", "--units", "50")
         #expect(run.status == 0, "\(run.err)")
         for section in ["as a DAG in τ order", "Five units sampled", "Had it been", "world's true ATE",
                         "SD-SCM exact ATE", "mean counterfactual contrast", "naive difference"] {

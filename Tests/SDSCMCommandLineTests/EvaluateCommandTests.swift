@@ -7,14 +7,14 @@ import SDSCMTestSupport
     /// A benchmark of the table-driven confounded world read back in the extended layout: the outcome
     /// logP(Y=0) of the factual arm is a function of (U, T), so with U among the covariates a T-learner recovers
     /// every ITE exactly, while the naive difference in means is confounded by U.
-    @Test func evaluatesExtendedTables() throws {
+    @Test func evaluatesExtendedTables() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sdscm-evaluate-cli-\(ProcessInfo.processInfo.processIdentifier)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let data = folder.appendingPathComponent("bench"), report = folder.appendingPathComponent("report")
-        let generated = Invocation("benchmark", "--config", Fixtures.path("configs/confounded-tables.json"), "--datasets", "3",
+        let generated = await Invocation("benchmark", "--config", Fixtures.path("configs/confounded-tables.json"), "--datasets", "3",
                                    "--units", "400", "--seed", "5", "--out", data.path)
         #expect(generated.status == 0, "\(generated.err)")
-        let run = Invocation("evaluate", "--data", data.path, "--report", report.path)
+        let run = await Invocation("evaluate", "--data", data.path, "--report", report.path)
         #expect(run.status == 0, "\(run.err)")
         #expect(run.out.hasPrefix("evaluated 3 datasets (extended layout), views all, hidden, 9 estimators"))
         let text = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8)
@@ -37,7 +37,7 @@ import SDSCMTestSupport
         for file in ["report.md", "ate-errors-all.svg", "ate-errors-hidden.svg", "true-ate-histogram.svg"] {
             #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent(file).path), "\(file)")
         }
-        #expect(Invocation("evaluate", "--data", data.path, "--report", report.path, "--estimators", "dim,nope").status == 2)
-        #expect(Invocation("evaluate", "--data", folder.appendingPathComponent("none").path, "--report", report.path).status == 1)
+        #expect(await Invocation("evaluate", "--data", data.path, "--report", report.path, "--estimators", "dim,nope").status == 2)
+        #expect(await Invocation("evaluate", "--data", folder.appendingPathComponent("none").path, "--report", report.path).status == 1)
     }
 }

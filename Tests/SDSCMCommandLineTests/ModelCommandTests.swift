@@ -25,9 +25,9 @@ import SDSCMTransformer
         return (ids, all[(all.count - vocabulary)...].map(Double.init))
     }
 
-    @Test func logprobsMatchTheFloat64Reference() throws {
+    @Test func logprobsMatchTheFloat64Reference() async throws {
         let (ids, logits) = try Self.reference()
-        let run = Invocation("logprobs", "--model", Self.tiny, "--prompt", Self.text, "--top", "5", "--json")
+        let run = await Invocation("logprobs", "--model", Self.tiny, "--prompt", Self.text, "--top", "5", "--json")
         #expect(run.status == 0, "\(run.err)")
         let json = try #require(run.json)
         #expect(json["prompt_ids"] as? [Int] == ids)
@@ -42,7 +42,7 @@ import SDSCMTransformer
             #expect(abs(value - (logits[id] - normalizer)) <= 1e-4)
             #expect(entry["piece"] is String)
         }
-        let text = Invocation("logprobs", "--model", Self.tiny, "--prompt", Self.text, "--top", "3")
+        let text = await Invocation("logprobs", "--model", Self.tiny, "--prompt", Self.text, "--top", "3")
         #expect(text.status == 0)
         #expect(text.out.split(separator: "\n").count == 5)  // prompt line, header, 3 rows
     }
@@ -59,8 +59,8 @@ import SDSCMTransformer
 
     /// Greedy generation picks, at every step, the argmax of a batched forward pass over prompt + output so far
     /// (whose logits the tiny-model tests check against the float64 reference).
-    @Test func greedyGenerationFollowsTheArgmax() throws {
-        let run = Invocation("generate", "--model", Self.tiny, "--prompt", Self.text, "--max-tokens", "6", "--json")
+    @Test func greedyGenerationFollowsTheArgmax() async throws {
+        let run = await Invocation("generate", "--model", Self.tiny, "--prompt", Self.text, "--max-tokens", "6", "--json")
         #expect(run.status == 0, "\(run.err)")
         let json = try #require(run.json)
         let prompt = try #require(json["prompt_ids"] as? [Int])
@@ -81,26 +81,26 @@ import SDSCMTransformer
     }
 
     /// Sampling is a pure function of (seed, temperature): identical for 1 and 3 threads, different across seeds.
-    @Test func sampledGenerationIsReproducible() throws {
-        func ids(_ extra: String...) throws -> [Int] {
-            let run = Invocation(["generate", "--model", Self.tiny, "--prompt", Self.text, "--max-tokens", "12",
+    @Test func sampledGenerationIsReproducible() async throws {
+        func ids(_ extra: String...) async throws -> [Int] {
+            let run = await Invocation(["generate", "--model", Self.tiny, "--prompt", Self.text, "--max-tokens", "12",
                                   "--temperature", "1.5", "--json"] + extra)
             #expect(run.status == 0, "\(run.err)")
             return try #require(run.json?["ids"] as? [Int])
         }
-        let first = try ids("--seed", "11", "--threads", "1")
-        #expect(try ids("--seed", "11", "--threads", "3") == first)
+        let first = try await ids("--seed", "11", "--threads", "1")
+        await #expect(try ids("--seed", "11", "--threads", "3") == first)
         var differs = false
-        for seed in 12...16 where try ids("--seed", String(seed)) != first { differs = true }
+        for seed in 12...16 where try await ids("--seed", String(seed)) != first { differs = true }
         #expect(differs)
-        let streamed = Invocation("generate", "--model", Self.tiny, "--prompt", Self.text, "--max-tokens", "12",
+        let streamed = await Invocation("generate", "--model", Self.tiny, "--prompt", Self.text, "--max-tokens", "12",
                                   "--temperature", "1.5", "--seed", "11")
         let model = try TransformerModel(path: Self.tiny)
         #expect(streamed.out == (try model.tokenizer.vocabulary.decode(first)) + "\n")
     }
 
-    @Test func benchReportsTheDocumentedJSON() throws {
-        let run = Invocation("bench", "--model", Self.tiny, "--threads", "2", "--prompt-tokens", "16", "--gen-tokens", "4",
+    @Test func benchReportsTheDocumentedJSON() async throws {
+        let run = await Invocation("bench", "--model", Self.tiny, "--threads", "2", "--prompt-tokens", "16", "--gen-tokens", "4",
                              "--repetitions", "1", "--json")
         #expect(run.status == 0, "\(run.err)")
         let json = try #require(run.json)
@@ -113,30 +113,30 @@ import SDSCMTransformer
         #expect((json["rss_mb"] as? Double ?? 0) > 0)
     }
 
-    @Test func modelCommandUsageErrors() {
-        #expect(Invocation("logprobs", "--model", Self.tiny).status == 2)
-        #expect(Invocation("logprobs", "--model", Self.tiny, "--prompt", "x", "--top", "0").status == 2)
-        #expect(Invocation("logprobs", "--model", Self.tiny, "--prompt", "x", "--numerics", "fast").status == 2)
-        #expect(Invocation("logprobs", "--model", Self.tiny, "--prompt", "x", "--threads", "0").status == 2)
-        #expect(Invocation("logprobs", "--model", Self.tiny, "stray").status == 2)
-        #expect(Invocation("generate", "--model", Self.tiny, "--prompt", "x", "--temperature", "-1").status == 2)
-        #expect(Invocation("generate", "--model", Self.tiny, "--prompt", "x", "--seed", "-3").status == 2)
-        #expect(Invocation("bench", "--model", Self.tiny, "--gen-tokens", "x").status == 2)
-        let missing = Invocation("logprobs", "--model", "/nonexistent.gguf", "--prompt", "x")
+    @Test func modelCommandUsageErrors() async {
+        #expect(await Invocation("logprobs", "--model", Self.tiny).status == 2)
+        #expect(await Invocation("logprobs", "--model", Self.tiny, "--prompt", "x", "--top", "0").status == 2)
+        #expect(await Invocation("logprobs", "--model", Self.tiny, "--prompt", "x", "--numerics", "fast").status == 2)
+        #expect(await Invocation("logprobs", "--model", Self.tiny, "--prompt", "x", "--threads", "0").status == 2)
+        #expect(await Invocation("logprobs", "--model", Self.tiny, "stray").status == 2)
+        #expect(await Invocation("generate", "--model", Self.tiny, "--prompt", "x", "--temperature", "-1").status == 2)
+        #expect(await Invocation("generate", "--model", Self.tiny, "--prompt", "x", "--seed", "-3").status == 2)
+        #expect(await Invocation("bench", "--model", Self.tiny, "--gen-tokens", "x").status == 2)
+        let missing = await Invocation("logprobs", "--model", "/nonexistent.gguf", "--prompt", "x")
         #expect(missing.status == 1)
         #expect(missing.err.hasPrefix("sdscm: error: cannot read '/nonexistent.gguf'"))
-        let notModel = Invocation("logprobs", "--model", Fixtures.path("gguf/metadata.gguf"), "--prompt", "x")
+        let notModel = await Invocation("logprobs", "--model", Fixtures.path("gguf/metadata.gguf"), "--prompt", "x")
         #expect(notModel.status == 1)
         #expect(notModel.err.filter { $0 == "\n" }.count == 1)
-        let tooLong = Invocation("logprobs", "--model", Self.tiny, "--prompt", String(repeating: "the cat ", count: 2000))
+        let tooLong = await Invocation("logprobs", "--model", Self.tiny, "--prompt", String(repeating: "the cat ", count: 2000))
         #expect(tooLong.status == 1)
         #expect(tooLong.err.contains("context"))
     }
 
     /// Acceptance: ' Paris' ranks first after "The capital of France is", within 0.3 of llama.cpp's −0.259.
     @Test(.enabled(if: ReleaseOnlySmolLM2.enabled, ReleaseOnlySmolLM2.reason))
-    func parisRanksFirst() throws {
-        let run = Invocation("logprobs", "--model", try #require(ReleaseOnlySmolLM2.path), "--prompt", "The capital of France is",
+    func parisRanksFirst() async throws {
+        let run = await Invocation("logprobs", "--model", try #require(ReleaseOnlySmolLM2.path), "--prompt", "The capital of France is",
                              "--top", "3", "--json")
         #expect(run.status == 0, "\(run.err)")
         let json = try #require(run.json)

@@ -8,51 +8,51 @@ import SDSCMTestSupport
     static let gemma3 = Fixtures.fetched(.gemma3)
 
     @Test(.enabled(if: smolLM2 != nil, Comment(rawValue: Fixtures.missingReason(.smolLM2))))
-    func idsOnlyMatchesLlamaCpp() throws {
+    func idsOnlyMatchesLlamaCpp() async throws {
         let model = try #require(Self.smolLM2)
-        let run = Invocation("tokenize", "--model", model, "--ids-only", "The capital of France is")
+        let run = await Invocation("tokenize", "--model", model, "--ids-only", "The capital of France is")
         #expect(run.status == 0)
         #expect(run.out == "504 3575 282 4649 314\n")
     }
 
     @Test(.enabled(if: smolLM2 != nil, Comment(rawValue: Fixtures.missingReason(.smolLM2))))
-    func linesJSONAndSpecialTokens() throws {
+    func linesJSONAndSpecialTokens() async throws {
         let model = try #require(Self.smolLM2)
-        let lines = Invocation("tokenize", "--model", model, "Hi\tthere\n")
+        let lines = await Invocation("tokenize", "--model", model, "Hi\tthere\n")
         #expect(lines.status == 0)
         #expect(lines.out == "26843\tHi\n197\t\\t\n11527\tthere\n198\t\\n\n")
-        let json = try #require(Invocation("tokenize", "--model", model, "--json", "--parse-special", "<|im_start|>user").json)
+        let json = try #require(await Invocation("tokenize", "--model", model, "--json", "--parse-special", "<|im_start|>user").json)
         #expect(json["ids"] as? [Int] == [1, 4093])
         #expect(json["pieces"] as? [String] == ["<|im_start|>", "user"])
-        let plain = try #require(Invocation("tokenize", "--model", model, "--json", "<|im_start|>").json)
+        let plain = try #require(await Invocation("tokenize", "--model", model, "--json", "<|im_start|>").json)
         #expect((plain["ids"] as? [Int])?.count ?? 0 > 1)
     }
 
     @Test(.enabled(if: gemma3 != nil, Comment(rawValue: Fixtures.missingReason(.gemma3))))
-    func bosFollowsTheFileUnlessNoBOS() throws {
+    func bosFollowsTheFileUnlessNoBOS() async throws {
         let model = try #require(Self.gemma3)
-        #expect(Invocation("tokenize", "--model", model, "--ids-only", "Hello world").out == "2 9259 1902\n")
-        #expect(Invocation("tokenize", "--model", model, "--ids-only", "--no-bos", "Hello world").out == "9259 1902\n")
+        #expect(await Invocation("tokenize", "--model", model, "--ids-only", "Hello world").out == "2 9259 1902\n")
+        #expect(await Invocation("tokenize", "--model", model, "--ids-only", "--no-bos", "Hello world").out == "9259 1902\n")
         // Byte-level pieces that are not UTF-8 on their own are shown as \xNN.
-        let bytes = Invocation("tokenize", "--model", model, "--no-bos", "\u{1F9EC}")
+        let bytes = await Invocation("tokenize", "--model", model, "--no-bos", "\u{1F9EC}")
         #expect(bytes.status == 0)
     }
 
-    @Test func usageErrors() {
+    @Test func usageErrors() async {
         // Without --model the bundled tiny model's tokenizer is used (BOS first, as its file asks).
-        let bundled = Invocation("tokenize", "--ids-only", "The patient is old.")
+        let bundled = await Invocation("tokenize", "--ids-only", "The patient is old.")
         #expect(bundled.status == 0)
         #expect(bundled.out.hasPrefix("0 "))
-        #expect(Invocation("tokenize", "--model", "x.gguf").status == 2)
-        #expect(Invocation("tokenize", "--model", "x.gguf", "a", "b").status == 2)
-        let missing = Invocation("tokenize", "--model", "/nonexistent.gguf", "hello")
+        #expect(await Invocation("tokenize", "--model", "x.gguf").status == 2)
+        #expect(await Invocation("tokenize", "--model", "x.gguf", "a", "b").status == 2)
+        let missing = await Invocation("tokenize", "--model", "/nonexistent.gguf", "hello")
         #expect(missing.status == 1)
         #expect(missing.err.hasPrefix("sdscm: error: cannot read '/nonexistent.gguf'"))
-        let notTokenizer = Invocation("tokenize", "--model", Fixtures.path("gguf/metadata.gguf"), "hello")
+        let notTokenizer = await Invocation("tokenize", "--model", Fixtures.path("gguf/metadata.gguf"), "hello")
         #expect(notTokenizer.status == 1)
         #expect(notTokenizer.err == "sdscm: error: metadata key 'tokenizer.ggml.model' is missing\n")
-        #expect(Invocation("bench", "frobnicate").status == 2)
-        #expect(Invocation("bench", "tokenizer", "--repeat", "0", "--model", "x").status == 2)
+        #expect(await Invocation("bench", "frobnicate").status == 2)
+        #expect(await Invocation("bench", "tokenizer", "--repeat", "0", "--model", "x").status == 2)
     }
 
     @Test func escapingKeepsOneTokenPerLine() {
@@ -63,9 +63,9 @@ import SDSCMTestSupport
     }
 
     @Test(.enabled(if: smolLM2 != nil, Comment(rawValue: Fixtures.missingReason(.smolLM2))))
-    func benchReportsThroughput() throws {
+    func benchReportsThroughput() async throws {
         let model = try #require(Self.smolLM2)
-        let json = try #require(Invocation("bench", "tokenizer", "--model", model, "--repeat", "1", "--json").json)
+        let json = try #require(await Invocation("bench", "tokenizer", "--model", model, "--repeat", "1", "--json").json)
         #expect(json["bytes"] as? Int ?? 0 >= 1_000_000)
         #expect((json["megabytes_per_second"] as? Double ?? 0) > 0)
         #expect(json["tokens"] as? Int ?? 0 > 100_000)

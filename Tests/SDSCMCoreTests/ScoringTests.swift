@@ -35,14 +35,14 @@ import Testing
         return try CausalModel(graph: graph, languageModel: mock, scoring: mode, scoresSuffix: scoresSuffix)
     }
 
-    static func probabilities(_ model: CausalModel) throws -> [Double] {
-        try model.distribution(of: "pet", given: [:]).map(\.probability)
+    static func probabilities(_ model: CausalModel) async throws -> [Double] {
+        try await model.distribution(of: "pet", given: [:]).probabilities
     }
 
     /// "The pet is cat" tokenizes as [<s>, The, " pet", " is", " cat"]: the space merges into the candidate, and
     /// scoring starts after the shared [<s>, The, " pet", " is"]. P(cat) ∝ P(" cat" | " is").
-    @Test func sumScoresTheCandidateWithItsMergedSpace() throws {
-        let p = try Self.probabilities(Self.model(.sum))
+    @Test func sumScoresTheCandidateWithItsMergedSpace() async throws {
+        let p = try await Self.probabilities(Self.model(.sum))
         let cat = Self.logP(6, after: 3), dog = Self.logP(8, after: 3)
         let expectedCat = exp(cat) / (exp(cat) + exp(dog))
         #expect(abs(p[0] - expectedCat) < 1e-12)
@@ -50,18 +50,18 @@ import Testing
     }
 
     /// With the suffix scored: P(cat) ∝ P(" cat" | " is")·P("." | " cat").
-    @Test func sumWithSuffix() throws {
-        let p = try Self.probabilities(Self.model(.sum, suffix: ".", scoresSuffix: true))
+    @Test func sumWithSuffix() async throws {
+        let p = try await Self.probabilities(Self.model(.sum, suffix: ".", scoresSuffix: true))
         let cat = Self.logP(6, after: 3) + Self.logP(9, after: 6)
         let dog = Self.logP(8, after: 3) + Self.logP(9, after: 8)
         #expect(abs(p[0] - exp(cat) / (exp(cat) + exp(dog))) < 1e-12)
     }
 
     /// Two-token candidates under `mean`: the average of the chain-rule terms.
-    @Test func meanAveragesPerToken() throws {
+    @Test func meanAveragesPerToken() async throws {
         let graph = try Graph([.categorical("pet", ["cat.", "doga"], prefix: "The pet is ")])
         let model = try CausalModel(graph: graph, languageModel: Self.mock, scoring: .mean)
-        let p = try model.distribution(of: "pet", given: [:]).map(\.probability)
+        let p = try await model.distribution(of: "pet", given: [:]).probabilities
         let cat = (Self.logP(6, after: 3) + Self.logP(9, after: 6)) / 2
         let dog = (Self.logP(8, after: 3) + Self.logP(10, after: 8)) / 2
         #expect(abs(p[0] - exp(cat) / (exp(cat) + exp(dog))) < 1e-12)
@@ -70,10 +70,10 @@ import Testing
     /// The `sdscm.py` rule, worked by hand: context " " + "The pet is " = [<s>, " ", "The", " pet", " is", " "];
     /// each candidate is tokenized alone with BOS, [<s>, "cat"]; both candidate tokens are scored by the
     /// distribution after the whole candidate (last token "cat"), averaged; softmax over candidates.
-    @Test func referenceReproducesChunkContinuation() throws {
-        #expect(Self.mock.tokenize(" The pet is ", addSpecial: true) == [0, 4, 1, 2, 3, 4])
-        #expect(Self.mock.tokenize("cat", addSpecial: true) == [0, 5])
-        let p = try Self.probabilities(Self.model(.reference))
+    @Test func referenceReproducesChunkContinuation() async throws {
+        #expect(try Self.mock.tokenize(" The pet is ", addSpecial: true) == [0, 4, 1, 2, 3, 4])
+        #expect(try Self.mock.tokenize("cat", addSpecial: true) == [0, 5])
+        let p = try await Self.probabilities(Self.model(.reference))
         let cat = (Self.logP(0, after: 5) + Self.logP(5, after: 5)) / 2
         let dog = (Self.logP(0, after: 7) + Self.logP(7, after: 7)) / 2
         // Next-token distributions are Float, as the transformer returns them.
@@ -88,10 +88,10 @@ import Testing
     }
 
     /// Each distinct context is scored once; repeated queries are cache hits.
-    @Test func mechanismsAreMemoized() throws {
+    @Test func mechanismsAreMemoized() async throws {
         let model = try MockModels.chain()
         let sampler = Sampler(model: model, seed: 1)
-        _ = try sampler.sample(units: 0..<200)
+        _ = try await sampler.sample(units: 0..<200)
         let counters = model.counters
         // A: 1 context, B: 2, C: 6, D: 2.
         #expect(counters.contextsScored == 11)

@@ -1,3 +1,4 @@
+import SDSCMBenchmarks
 import SDSCMEstimators
 import SDSCMEvaluation
 import Foundation
@@ -48,9 +49,17 @@ import SDSCMTestSupport
     @Test(.enabled(if: ReferenceDataTests.folder != nil, "needs ../shared/reference/gpt2 (not shipped with the package)"))
     func tableOneMeasuresMatchNumPy() throws {
         let expected = try Fixtures.json("estimators/gpt2-bcancer-expected.json") as! [String: [String: Any]]
-        let datasets = try EvaluationDataset.files(in: ReferenceDataTests.folder!).map { try EvaluationDataset(url: $0) }
+        // The design (breast_cancer_config.json) gives the covariates (X0–X11, the treatment's non-descendants) and
+        // the hidden set (its exogenous X0–X3).
+        let design = try BenchmarkDesign(path: try #require(Fixtures.sharedReference("breast_cancer_config.json")).path)
+        let schema = try BenchmarkSchema(design: design)
+        let datasets = try EvaluationDataset.files(in: ReferenceDataTests.folder!).map { try EvaluationDataset(url: $0, schema: schema) }
         #expect(datasets.count == 20 && datasets.allSatisfy { $0.layout == .reference && $0.outcome == "logP(X13=0)" })
+        #expect(datasets[0].views["all"]!.covariates == (0..<12).map { "X\($0)" })
         #expect(datasets[0].views["hidden"]!.covariates == (4..<12).map { "X\($0)" })
+        // Without the design the header alone gives the same "all" view, and no hidden one.
+        let bare = try EvaluationDataset(url: EvaluationDataset.files(in: ReferenceDataTests.folder!)[0], schema: nil)
+        #expect(bare.views["all"]!.covariates == (0..<12).map { "X\($0)" } && bare.views["hidden"] == nil)
         let results = try Evaluation.run(datasets, views: ["all", "hidden"], estimators: [.dim, .linreg, .linearT])
         #expect(results.count == 20 * 2 * 3)
         let summary = expected["across_datasets"] as! [String: [String: Double]]
@@ -63,11 +72,6 @@ import SDSCMTestSupport
         }
         // The paper's orientation gives exactly 0 for a constant CATE (scikit-learn's force_finite rule).
         #expect(results.filter { $0.estimator == .linreg }.allSatisfy { $0.cateR2Paper == 0 })
-    }
-
-    @Test func csvReaderHandlesQuotes() {
-        let rows = CSVReader.parse("a,b,c\n1,\"x, \"\"y\"\"\",3\r\n\"multi\nline\",,\n")
-        #expect(rows == [["a", "b", "c"], ["1", "x, \"y\"", "3"], ["multi\nline", "", ""]])
     }
 
     @Test func metricsFollowScikitLearn() {

@@ -30,7 +30,7 @@ if bad: sys.exit("check-consumer: the SDSCM target depends on engine targets: " 
 cd "$root/Examples"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-for product in NameCollisions; do
+for product in OwnLanguageModel NameCollisions; do
     echo "check-consumer: building $product from scratch (no engine allowed)"
     swift build --product "$product" --scratch-path "$scratch/$product" 2>&1 | tee "$scratch/$product.log" | tail -1
     if grep -E "Compiling ($engine) " "$scratch/$product.log"; then

@@ -3,7 +3,7 @@
 //
 //   swift run -c release ClinicCounterfactuals [path/to/model.gguf]
 //
-// Without an argument it uses SmolLM2 from the model directory (run Tests/Scripts/fetch-models.sh first).
+// Fetch SmolLM2 with Tests/Scripts/fetch-models.sh (into .models/ at the package root).
 import Foundation
 import SDSCM
 import SDSCMEngine
@@ -27,21 +27,21 @@ do {
     let sampler = Sampler(model: model, seed: 42)
 
     print("Five units and their counterfactuals under the other treatment (shared noise):")
-    for unit in try sampler.sample(units: 0..<5) {
-        let other = unit.values[2] == "surgery" ? "chemotherapy" : "surgery"
-        let counterfactual = try sampler.counterfactual(of: unit, interventions: ["treatment": .value(other)])
+    for unit in try await sampler.sample(units: 0..<5) {
+        let other = unit["treatment"] == "surgery" ? "chemotherapy" : "surgery"
+        let counterfactual = try await sampler.counterfactual(of: unit, interventions: ["treatment": .value(other)])
         print("  \(unit.document)")
-        print("    had it been \(other): \(counterfactual.values[3])")
+        print("    had it been \(other): \(counterfactual["outcome"]!)")
     }
 
     let exact = ExactInference(model: model)
-    let ate = try exact.averageTreatmentEffect(treatment: "treatment", outcome: "outcome", value: "recovered",
+    let ate = try await exact.averageTreatmentEffect(treatment: "treatment", outcome: "outcome", value: "recovered",
                                                treated: "surgery", control: "chemotherapy")
     print(String(format: "Exact ATE on P(recovered), surgery vs chemotherapy: %+.4f", ate))
-    let outcomes = try exact.potentialOutcomes(treatment: "treatment", outcome: "outcome",
-                                               unitValues: ["age": "elderly", "tumor": "large"])
+    let outcomes = try await exact.potentialOutcomes(treatment: "treatment", outcome: "outcome",
+                                                     unitValues: ["age": "elderly", "tumor": "large"])
     for (treatment, distribution) in outcomes.sorted(by: { $0.key < $1.key }) {
-        print(String(format: "  elderly, large tumor, do(%@): P(recovered) = %.4f", treatment, distribution[0]))
+        print("  elderly, large tumor, do(\(treatment)): " + String(format: "P(recovered) = %.4f", distribution["recovered"]!))
     }
     let counters = model.counters
     print("contexts scored \(counters.contextsScored), tokens evaluated \(counters.tokensEvaluated), cache hits \(counters.cacheHits)")

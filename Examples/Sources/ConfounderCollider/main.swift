@@ -38,37 +38,35 @@ do {
     ])
 
     /// P(recovered | drug) − P(recovered | rest) among `units` sampled units (optionally only those passing `keep`).
-    func association(_ graph: Graph, keep: (SampledUnit) -> Bool = { _ in true }) throws -> (Double, Int) {
+    func association(_ graph: Graph, keep: (SampledUnit) -> Bool = { _ in true }) async throws -> (Double, Int) {
         let model = try CausalModel(graph: graph, languageModel: languageModel)
         let sampler = Sampler(model: model, seed: 1)
-        let t = try graph.index(of: "treatment"), y = try graph.index(of: "recovery")
         var counts = (drug: 0, drugRecovered: 0, rest: 0, restRecovered: 0)
         var kept = 0
-        for unit in try sampler.sample(units: 0..<units) where keep(unit) {
+        for unit in try await sampler.sample(units: 0..<units) where keep(unit) {
             kept += 1
-            let recovered = unit.values[y] == "recovered"
-            if unit.values[t] == "drug" { counts.drug += 1; if recovered { counts.drugRecovered += 1 } }
+            let recovered = unit["recovery"] == "recovered"
+            if unit["treatment"] == "drug" { counts.drug += 1; if recovered { counts.drugRecovered += 1 } }
             else { counts.rest += 1; if recovered { counts.restRecovered += 1 } }
         }
         return (Double(counts.drugRecovered) / Double(max(counts.drug, 1)) - Double(counts.restRecovered) / Double(max(counts.rest, 1)), kept)
     }
-    func effect(_ graph: Graph) throws -> Double {
-        try ExactInference(model: CausalModel(graph: graph, languageModel: languageModel))
+    func effect(_ graph: Graph) async throws -> Double {
+        try await ExactInference(model: CausalModel(graph: graph, languageModel: languageModel))
             .averageTreatmentEffect(treatment: "treatment", outcome: "recovery", value: "recovered", treated: "drug", control: "rest")
     }
 
     print("Confounder: severity → treatment, severity → recovery, treatment → recovery")
-    let (confoundedAssociation, _) = try association(confounded)
+    let (confoundedAssociation, _) = try await association(confounded)
     print(String(format: "  observed difference P(recovered | drug) − P(recovered | rest): %+.3f", confoundedAssociation))
-    print(String(format: "  causal effect (exact, do(treatment)):                         %+.3f", try effect(confounded)))
+    print(String(format: "  causal effect (exact, do(treatment)):                         %+.3f", try await effect(confounded)))
     print("")
     print("Collider: treatment → checkup ← recovery (treatment does not cause recovery here)")
-    let (all, _) = try association(collider)
-    let checkup = try collider.index(of: "checkup")
-    let (selected, kept) = try association(collider) { $0.values[checkup] == "visit" }
+    let (all, _) = try await association(collider)
+    let (selected, kept) = try await association(collider) { $0["checkup"] == "visit" }
     print(String(format: "  difference over all units:                 %+.3f", all))
     print(String(format: "  difference among the %5d with a checkup: %+.3f   (selection on a collider)", kept, selected))
-    print(String(format: "  causal effect (exact):                     %+.3f", try effect(collider)))
+    print(String(format: "  causal effect (exact):                     %+.3f", try await effect(collider)))
 } catch {
     print("error: \(error)")
     exit(1)

@@ -21,14 +21,12 @@ do {
     let languageModel = try option("--model").map { try TransformerLanguageModel(path: $0) } ?? BundledModels.tinyWorld()
     let model = try BundledModels.tinyWorldConfiguration().makeModel(languageModel: languageModel)
     let sampler = Sampler(model: model, seed: 7)
-    let treatment = try model.graph.index(of: "treatment"), recovery = try model.graph.index(of: "recovery")
-    let note = try model.graph.index(of: "note")
-    for unit in try sampler.sample(units: 0..<units) {
-        let other = unit.values[treatment] == "drug" ? "rest" : "drug"
-        let counterfactual = try sampler.counterfactual(of: unit, interventions: ["treatment": .value(other)])
-        print("unit \(unit.index): \(unit.values[treatment]) → \(unit.values[recovery]); note: \"\(unit.values[note])\"")
-        print("   had it been \(other) → \(counterfactual.values[recovery]); note: \"\(counterfactual.values[note])\""
-              + (counterfactual.values[note] == unit.values[note] ? "   (same words: same parents, same noise)" : ""))
+    for unit in try await sampler.sample(units: 0..<units) {
+        let other = unit["treatment"] == "drug" ? "rest" : "drug"
+        let counterfactual = try await sampler.counterfactual(of: unit, interventions: ["treatment": .value(other)])
+        print("unit \(unit.index): \(unit["treatment"]!) → \(unit["recovery"]!); note: \"\(unit["note"]!)\"")
+        print("   had it been \(other) → \(counterfactual["recovery"]!); note: \"\(counterfactual["note"]!)\""
+              + (counterfactual["note"] == unit["note"] ? "   (same words: same parents, same noise)" : ""))
     }
 } catch {
     print("error: \(error)")

@@ -24,22 +24,22 @@ do {
     let audit: CausalAudit
     if let path = option("--model") {
         let config = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("configs/triage-audit.json").path
+            .deletingLastPathComponent().appendingPathComponent("configs/triage-audit.json").path
         let model = try CausalModelConfiguration(path: config).makeModel(languageModel: try TransformerLanguageModel(path: path))
         audit = try CausalAudit(model: model, attribute: "sex", outcome: "triage", seed: 1)
     } else {
         let model = try BundledModels.tinyWorldConfiguration().makeModel(languageModel: try BundledModels.tinyWorld())
         audit = try CausalAudit(model: model, attribute: "age", outcome: "treatment", seed: 1)
     }
-    let (result, _) = try audit.run(units: units)
+    let (result, _) = try await audit.run(units: units)
     print("Audit of \(result.attribute) → \(result.outcome) over \(result.units) counterfactual pairs (baseline \(result.attribute) = \(result.baseline)):")
     for effect in result.effects {
-        print(String(format: "  do(%@ = %@): change in P(%@ = %@) %+.4g, 95%% CI [%+.4g, %+.4g]", result.attribute,
-                     effect.attributeValue, result.outcome, effect.outcomeValue, effect.estimate, effect.lower, effect.upper))
+        print("  do(\(result.attribute) = \(effect.attributeValue)): change in P(\(result.outcome) = \(effect.outcomeValue)) "
+              + String(format: "%+.4g, 95%% CI [%+.4g, %+.4g]", effect.estimate, effect.lower, effect.upper))
     }
     for entry in result.breakdown where entry.attributeValue != result.baseline {
-        print(String(format: "  %.1f%% of cases get a different %@ when %@ is %@ instead of %@", 100 * entry.flipRate,
-                     result.outcome, result.attribute, entry.attributeValue, result.baseline))
+        print(String(format: "  %.1f%%", 100 * entry.flipRate)
+              + " of cases get a different \(result.outcome) when \(result.attribute) is \(entry.attributeValue) instead of \(result.baseline)")
     }
 } catch {
     print("error: \(error)")

@@ -28,8 +28,8 @@ do {
         "umbrella": ProbabilityTable(rows: [.init(when: ["weather": "rainy"], probabilities: ["yes": 0.9, "no": 0.1]),
                                             .init(probabilities: ["yes": 0.1, "no": 0.9])]),
     ])
-    let marginals = try ExactInference(model: model).marginals()
-    print("P(umbrella = yes) = \(marginals["umbrella"]![0])")
+    let marginals = try await ExactInference(model: model).marginals()
+    print("P(umbrella = yes) = \(marginals["umbrella"]!["yes"]!)")
 } catch {
     print("error: \(error)")
 }

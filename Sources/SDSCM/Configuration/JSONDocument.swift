@@ -116,3 +116,8 @@ struct JSONCursor {
         }
     }
 }
+
+extension ConfigurationError: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A problem with a causal model's definition or with a query on it. Every message names the culprit.
 public enum CausalModelError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Two variables share a name.
@@ -26,6 +28,8 @@ public enum CausalModelError: Error, Equatable, Sendable, CustomStringConvertibl
     case missingObservation(variable: String)
     /// A query the chosen semantics does not allow.
     case unsupportedQuery(String)
+    /// A unit whose noise this sampler cannot replay (drawn with another seed or by another model).
+    case foreignUnit(unit: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -45,6 +49,12 @@ public enum CausalModelError: Error, Equatable, Sendable, CustomStringConvertibl
             return "\(query) needs categorical variables, but '\(variable)' is free text"
         case .missingObservation(let name): return "the observation has no value for variable '\(name)'"
         case .unsupportedQuery(let message): return message
+        case let .foreignUnit(unit, reason): return "unit \(unit) cannot be replayed by this sampler: \(reason)"
         }
     }
+}
+
+extension CausalModelError: LocalizedError {
+    /// The message the command line prints, so `localizedDescription` says what is wrong.
+    public var errorDescription: String? { description }
 }

@@ -7,13 +7,15 @@ import SDSCMRandomness
 /// probabilities, exact marginals, sampling frequencies) can be checked against hand calculation or enumeration.
 /// Tokenization is greedy longest match, so a piece can span the boundary between a prefix and a candidate (as
 /// byte-pair encodings do), which exercises the core's common-prefix scoring.
-public struct MockLanguageModel: LanguageModel {
+public struct MockLanguageModel: TokenLevelLanguageModel {
     /// The text of each token id.
     public let pieces: [String]
     /// Token id prepended when `addSpecial` is true (nil: none).
     public let bos: Int?
     /// Token ids that end a generation.
     public let endOfGeneration: Set<Int>
+    /// Names this mock (the closure behind its logits cannot be compared): give different mocks different names.
+    public let identifier: String
     private let logits: @Sendable ([Int]) -> [Double]
     private let piecesByFirstByte: [UInt8: [(bytes: [UInt8], id: Int)]]
 
@@ -23,11 +25,15 @@ public struct MockLanguageModel: LanguageModel {
     ///   - pieces: token texts; every character of any text you tokenize must be covered by some piece.
     ///   - bos: the id added at the start when `addSpecial` is true.
     ///   - endOfGeneration: ids that end generation.
+    ///   - name: part of `identifier`, which units record (mocks with different logits need different names).
     ///   - logits: unnormalized log-weights over `pieces` (same length) given the context ids; `-infinity`
     ///     entries have probability zero.
-    public init(pieces: [String], bos: Int? = nil, endOfGeneration: Set<Int> = [],
+    public init(pieces: [String], bos: Int? = nil, endOfGeneration: Set<Int> = [], name: String = "mock",
                 logits: @escaping @Sendable ([Int]) -> [Double]) {
         self.pieces = pieces
+        var hash = FNV1a.offsetBasis
+        for piece in pieces { hash = FNV1a.combine(FNV1a.hash(piece, from: hash), 0xFF) }
+        identifier = "\(name):" + String(hash, radix: 16) + ":\(bos.map(String.init) ?? "-"):\(endOfGeneration.sorted())"
         self.bos = bos
         self.endOfGeneration = endOfGeneration
         self.logits = logits
@@ -48,11 +54,9 @@ public struct MockLanguageModel: LanguageModel {
     public static func hashed(pieces: [String], bos: Int? = nil, endOfGeneration: Set<Int> = [], seed: UInt64,
                               spread: Double = 4) -> MockLanguageModel {
         let philox = Philox(seed: seed, stream: 0x6D6F_636B)  // "mock"
-        return MockLanguageModel(pieces: pieces, bos: bos, endOfGeneration: endOfGeneration) { context in
-            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-            for token in context {
-                hash = (hash ^ UInt64(truncatingIfNeeded: token)) &* 0x0000_0100_0000_01B3
-            }
+        return MockLanguageModel(pieces: pieces, bos: bos, endOfGeneration: endOfGeneration,
+                                 name: "hashed-mock(seed: \(seed), spread: \(spread))") { context in
+            let hash = context.reduce(FNV1a.offsetBasis) { FNV1a.combine($0, UInt64(truncatingIfNeeded: $1)) }
             return (0..<pieces.count).map { id in
                 spread * Philox.openUnitInterval(philox.word(hash, 0, 0, UInt64(id)))
             }
@@ -62,12 +66,8 @@ public struct MockLanguageModel: LanguageModel {
     public var vocabularySize: Int { pieces.count }
     public var startToken: Int? { bos }
 
-    public func tokenize(_ text: String, addSpecial: Bool) -> [Int] {
-        (try? tokenizeOrThrow(text, addSpecial: addSpecial)) ?? []
-    }
-
     /// Greedy longest-match tokenization; throws when some character is not covered by any piece.
-    public func tokenizeOrThrow(_ text: String, addSpecial: Bool) throws -> [Int] {
+    public func tokenize(_ text: String, addSpecial: Bool) throws -> [Int] {
         var ids: [Int] = []
         if addSpecial, let bos { ids.append(bos) }
         let bytes = Array(text.utf8)
@@ -108,6 +108,11 @@ public struct MockLanguageModel: LanguageModel {
         return values.map { $0 - normalizer }
     }
 
+    public func logProbabilities(_ requests: [TokenScoringRequest]) throws -> [[[Double]]] {
+        try requests.map { try logProbabilities(of: $0.continuations, after: $0.context) }
+    }
+
+    /// The chain-rule log-probabilities of each continuation after `context`.
     public func logProbabilities(of continuations: [[Int]], after context: [Int]) throws -> [[Double]] {
         guard !context.isEmpty else { throw LanguageModelError.emptyContext }
         return try continuations.map { continuation in

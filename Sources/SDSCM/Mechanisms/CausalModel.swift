@@ -1,12 +1,13 @@
 import Foundation
-import Synchronization
+import SDSCMRandomness
 
-/// A sequence-driven SCM ready to answer queries: a graph, one structural equation per variable, the phrasing
-/// each variable uses, and the language model behind the language-model equations.
+/// A sequence-driven SCM ready to answer queries: a graph, one structural equation per variable, the phrasing each
+/// variable uses, and the language model behind the language-model equations.
 ///
-/// Categorical mechanisms are memoized per (variable, rendered context): with fixed phrasings a variable's
-/// distribution depends only on its parents' values, so each distinct parent assignment is scored once per model
-/// however many units, queries and counterfactual arms need it. `counters` reports the work done.
+/// It binds these together and answers mechanism questions (`distribution(of:given:)`); the queries themselves
+/// live in `Sampler` and `ExactInference`. Mechanism outputs are memoized by content, and every language-model
+/// request goes through one batcher, so that units evaluated together (`mapUnits`) share model calls. `counters`
+/// reports the work done.
 public final class CausalModel: Sendable {
     /// The DAG.
     public let graph: Graph
@@ -20,50 +21,39 @@ public final class CausalModel: Sendable {
     public let scoring: ScoringMode
     /// Whether `sum`/`mean` scoring includes each candidate's suffix.
     public let scoresSuffix: Bool
+    /// How many units `mapUnits` evaluates at once (their language-model requests share calls; memory grows with it).
+    public let unitsInFlight: Int
+    /// Identifies everything that determines this model's numbers: variables, equations, phrasings, scoring and
+    /// the language model's identifier. Sampled units record it; replaying a unit on a model with another
+    /// fingerprint is refused.
+    public let fingerprint: String
 
-    let memo: Mutex<Memo>
-
-    struct Memo: ~Copyable {
-        var entries: [Key: Scores] = [:]
-        var counters = Counters()
-    }
-
-    /// A mechanism's output for one context: the equation's raw log-weights and their normalization.
-    public struct Scores: Sendable, Hashable {
-        /// The equation's log-weights as computed (for language-model scoring: the candidates' chain-rule,
-        /// mean or reference scores, as `sdscm.py` stores them in its `logP(...)` columns).
-        public var raw: [Double]
-        /// `raw` normalized to log-probabilities over the domain.
-        public var normalized: [Double]
-    }
-
-    /// Memo key: the variable and its rendered context (parent values too, for equations that read them).
-    struct Key: Hashable {
-        var variable: Int
-        var context: String
-        var parentValues: [String]
-    }
+    let memo = MechanismMemo()
+    let batcher: ScoringBatcher?
 
     /// Work done by categorical mechanisms so far.
     public struct Counters: Sendable, Hashable {
         /// Distinct (variable, context) pairs evaluated.
         public var contextsScored = 0
-        /// Tokens the language model actually evaluated for this model's scoring (its prefix caches skip
-        /// contexts it has seen; if other users share the language model concurrently, their work can be
-        /// attributed here too).
+        /// Tokens the language model reports it evaluated for this model's requests (its caches skip what it
+        /// has seen; if other users share the language model concurrently, their work can be counted here too).
         public var tokensEvaluated = 0
         /// Tokens of the contexts and candidates given to the language model for scoring, cached or not.
         public var tokensScored = 0
         /// Mechanism evaluations answered from the memo.
         public var cacheHits = 0
+        /// Calls made to the language model (each answers a whole batch of requests).
+        public var modelCalls = 0
     }
 
     /// - Parameters:
     ///   - equations: per variable name; missing ones default to `LanguageModelScoring` (categorical) or
     ///     `LanguageModelGeneration` (text).
     ///   - phrasings: per variable name, an index into its phrasings (default 0).
+    ///   - unitsInFlight: units evaluated at once by `mapUnits` (default 32).
     public init(graph: Graph, languageModel: (any LanguageModel)?, equations: [String: any StructuralEquation] = [:],
-                phrasings: [String: Int] = [:], scoring: ScoringMode = .sum, scoresSuffix: Bool = false) throws {
+                phrasings: [String: Int] = [:], scoring: ScoringMode = .sum, scoresSuffix: Bool = false,
+                unitsInFlight: Int = 32) throws {
         for name in equations.keys { _ = try graph.index(of: name) }
         for name in phrasings.keys { _ = try graph.index(of: name) }
         var list: [any StructuralEquation] = []
@@ -75,8 +65,19 @@ public final class CausalModel: Sendable {
                 throw CausalModelError.invalidEquation(variable: variable.name, reason: "free-text variables are generated by the language model")
             }
             if let table = equation as? ProbabilityTable { try table.validate(for: variable) }
-            if languageModel == nil && (equation is LanguageModelScoring || equation is LanguageModelGeneration) {
-                throw CausalModelError.invalidEquation(variable: variable.name, reason: "it needs a language model and none was given")
+            if equation is LanguageModelScoring || equation is LanguageModelGeneration {
+                guard let languageModel else {
+                    throw CausalModelError.invalidEquation(variable: variable.name, reason: "it needs a language model and none was given")
+                }
+                let capabilities = languageModel.capabilities
+                if equation is LanguageModelScoring && !capabilities.scoringModes.contains(scoring) {
+                    throw CausalModelError.invalidEquation(
+                        variable: variable.name, reason: "language model '\(languageModel.identifier)' cannot score candidates in \(scoring.rawValue) mode")
+                }
+                if equation is LanguageModelGeneration && capabilities.nextTokens == .none {
+                    throw CausalModelError.invalidEquation(
+                        variable: variable.name, reason: "language model '\(languageModel.identifier)' gives no next-token distributions for free text")
+                }
             }
             list.append(equation)
             let index = phrasings[variable.name] ?? 0
@@ -92,24 +93,44 @@ public final class CausalModel: Sendable {
         phrasingChoice = choice
         self.scoring = scoring
         self.scoresSuffix = scoresSuffix
-        memo = Mutex(Memo())
+        self.unitsInFlight = max(1, unitsInFlight)
+        batcher = languageModel.map(ScoringBatcher.init(model:))
+        fingerprint = ModelFingerprint.of(graph: graph, equations: list, phrasingChoice: choice, scoring: scoring,
+                                          scoresSuffix: scoresSuffix, languageModel: languageModel)
     }
 
     /// The work counters so far.
-    public var counters: Counters { memo.withLock { $0.counters } }
+    public var counters: Counters {
+        let (evaluated, hits) = memo.counts
+        let work = batcher?.work
+        return Counters(contextsScored: evaluated, tokensEvaluated: work?.tokensEvaluated ?? 0,
+                        tokensScored: work?.tokensScored ?? 0, cacheHits: hits, modelCalls: work?.calls ?? 0)
+    }
+
+    // MARK: Text
 
     /// The phrasing variable `index` uses.
-    public func phrasing(of index: Int) -> Variable.Phrasing {
+    package func phrasing(of index: Int) -> Variable.Phrasing {
         graph.variables[index].phrasings[phrasingChoice[index]]
     }
 
+    /// The phrasing variable `name` uses.
+    public func phrasing(of name: String) throws -> Variable.Phrasing {
+        phrasing(of: try graph.index(of: name))
+    }
+
     /// A variable's text for a value.
-    public func text(of index: Int, value: String) -> String {
+    package func text(of index: Int, value: String) -> String {
         TextRendering.text(value: value, phrasing: phrasing(of: index))
     }
 
+    /// The text variable `name` reads with `value` (`prefix + value + suffix`).
+    public func text(of name: String, value: String) throws -> String {
+        text(of: try graph.index(of: name), value: value)
+    }
+
     /// The equation input of variable `index` given every variable's value so far (`values[i]` for each parent i).
-    func input(of index: Int, values: [String?]) -> EquationInput {
+    package func input(of index: Int, values: [String?]) -> EquationInput {
         let variable = graph.variables[index]
         var parentValues: [String: String] = [:]
         var parentTexts: [String] = []
@@ -123,53 +144,30 @@ public final class CausalModel: Sendable {
                              context: TextRendering.context(parentTexts: parentTexts, prefix: phrasing.prefix, mode: scoring))
     }
 
-    /// Normalized log-probabilities of categorical variable `index`'s values given the parents' values in
-    /// `values` (other entries are ignored). Memoized.
-    public func logProbabilities(of index: Int, values: [String?]) throws -> [Double] {
-        try scores(of: index, values: values).normalized
-    }
+    // MARK: Mechanisms
 
-    /// Raw and normalized scores of categorical variable `index` given the parents' values in `values`. Memoized.
-    public func scores(of index: Int, values: [String?]) throws -> Scores {
-        let input = input(of: index, values: values)
-        let equation = equations[index]
-        let key = key(of: index, input: input, values: values)
-        let deferral = Self.deferral
-        if equation.isMemoizable, let cached = memo.withLock({ state -> Scores? in
-            guard let hit = state.entries[key] else { return nil }
-            if deferral == nil { state.counters.cacheHits += 1 }
-            return hit
-        }) {
-            deferral?.lookups += 1
-            return cached
-        }
-        if let deferral, equation is LanguageModelScoring {
-            // A batched run (see `batched(_:body:)`): note what is missing and stop this unit for now.
-            deferral.missing = (index, values)
-            throw DeferredScoring()
-        }
-        let weights = try equation.logWeights(input, model: self)
-        guard weights.count == input.variable.values?.count else {
-            throw CausalModelError.invalidEquation(variable: input.variable.name, reason: "it returned \(weights.count) weights")
-        }
-        guard weights.contains(where: { $0 > -.infinity }) else {
-            throw CausalModelError.noPossibleValue(variable: input.variable.name, context: input.context)
-        }
-        let scores = Scores(raw: weights, normalized: GumbelMax.normalized(weights))
-        if equation.isMemoizable {
-            memo.withLock { state in
-                if state.entries.updateValue(scores, forKey: key) == nil { state.counters.contextsScored += 1 }
-            }
-        }
-        return scores
-    }
-
-    /// The distribution of variable `name` given its parents' values (by name), as value → probability.
-    public func distribution(of name: String, given parents: [String: String]) throws -> [(value: String, probability: Double)] {
+    /// The distribution of variable `name` given its parents' values (by name).
+    public func distribution(of name: String, given parents: [String: String]) async throws -> Distribution {
         let index = try graph.index(of: name)
         guard let domain = graph.variables[index].values else {
             throw CausalModelError.needsCategorical(variable: name, query: "a distribution")
         }
+        let values = try parentValues(of: index, given: parents)
+        return Distribution(variable: name, values: domain, logProbabilities: try await logProbabilities(of: index, values: values))
+    }
+
+    /// The raw and normalized scores of variable `name`'s mechanism given its parents' values (by name).
+    public func scores(of name: String, given parents: [String: String]) async throws -> MechanismScores {
+        let index = try graph.index(of: name)
+        guard graph.variables[index].values != nil else {
+            throw CausalModelError.needsCategorical(variable: name, query: "mechanism scores")
+        }
+        return try await scores(of: index, values: try parentValues(of: index, given: parents))
+    }
+
+    /// Positional values holding `parents` (checked against their domains) for variable `index`'s parents.
+    private func parentValues(of index: Int, given parents: [String: String]) throws -> [String?] {
+        for name in parents.keys { _ = try graph.index(of: name) }
         var values = [String?](repeating: nil, count: graph.variables.count)
         for parent in graph.parentIndices[index] {
             let parentName = graph.variables[parent].name
@@ -179,68 +177,121 @@ public final class CausalModel: Sendable {
             }
             values[parent] = value
         }
-        let logProbabilities = try logProbabilities(of: index, values: values)
-        return zip(domain, logProbabilities).map { ($0, Foundation.exp($1)) }
+        return values
+    }
+
+    /// Normalized log-probabilities of categorical variable `index`'s values given the parents' values in
+    /// `values` (other entries are ignored). Memoized.
+    package func logProbabilities(of index: Int, values: [String?]) async throws -> [Double] {
+        try await scores(of: index, values: values).normalized
+    }
+
+    /// Raw and normalized scores of categorical variable `index` given the parents' values in `values`. Memoized.
+    /// `countingLookup: false` leaves the cache-hit counter alone (for planning passes).
+    package func scores(of index: Int, values: [String?], countingLookup: Bool = true) async throws -> MechanismScores {
+        let input = input(of: index, values: values)
+        let equation = equations[index]
+        let key = key(of: index, input: input, values: values)
+        if equation.isMemoizable, let cached = memo.lookup(key, counting: countingLookup) { return cached }
+        let weights = try await MechanismMemo.$pendingKey.withValue(equation.isMemoizable ? key : nil) {
+            try await equation.logWeights(input, model: self)
+        }
+        let scores = try Self.normalize(weights, for: input)
+        if equation.isMemoizable { memo.insert(key, scores) }
+        return scores
+    }
+
+    /// Checks an equation's output and normalizes it.
+    private static func normalize(_ weights: [Double], for input: EquationInput) throws -> MechanismScores {
+        guard weights.count == input.variable.values?.count else {
+            throw CausalModelError.invalidEquation(variable: input.variable.name, reason: "it returned \(weights.count) weights")
+        }
+        guard weights.contains(where: { $0 > -.infinity }) else {
+            throw CausalModelError.noPossibleValue(variable: input.variable.name, context: input.context)
+        }
+        return MechanismScores(raw: weights, normalized: GumbelMax.normalized(weights))
     }
 
     /// The memo key of variable `index` given `values`.
-    func key(of index: Int, input: EquationInput, values: [String?]) -> Key {
-        Key(variable: index, context: input.context, parentValues: graph.parentIndices[index].map { values[$0]! })
+    func key(of index: Int, input: EquationInput, values: [String?]) -> MechanismMemo.Key {
+        MechanismMemo.Key(variable: index, context: input.context, parentValues: graph.parentIndices[index].map { values[$0]! })
     }
 
-    /// Scores, in one language-model call, every language-model mechanism input in `requests` that is not
-    /// memoized yet. Returns, per request, whether it added a memo entry (the first of equal requests does).
-    @discardableResult
-    public func prefetch(_ requests: [(index: Int, values: [String?])]) throws -> [Bool] {
-        var added = [Bool](repeating: false, count: requests.count)
-        var items: [CandidateScorer.Item] = []
-        var pending: [(request: Int, key: Key, input: EquationInput)] = []
-        var seen = Set<Key>()
-        for (number, request) in requests.enumerated() where equations[request.index] is LanguageModelScoring {
+    /// Evaluates, in one language-model call, every language-model mechanism input in `requests` that is not
+    /// memoized yet (exact queries ask for a whole level of an enumeration at once).
+    package func prefetch(_ requests: [(index: Int, values: [String?])]) async throws {
+        guard let batcher else { return }
+        var pending: [(key: MechanismMemo.Key, input: EquationInput)] = []
+        var seen = Set<MechanismMemo.Key>()
+        for request in requests where equations[request.index] is LanguageModelScoring {
             let input = input(of: request.index, values: request.values)
             let key = key(of: request.index, input: input, values: request.values)
-            guard !seen.contains(key), memo.withLock({ $0.entries[key] == nil }) else { continue }
-            seen.insert(key)
-            pending.append((number, key, input))
-            items.append(.init(context: input.context, candidates: input.variable.values ?? [],
-                               suffix: input.phrasing.suffix, variable: input.variable.name))
+            guard !memo.contains(key), seen.insert(key).inserted else { continue }
+            pending.append((key, input))
         }
-        guard !items.isEmpty, let languageModel else { return added }
-        let before = languageModel.tokensEvaluated
-        let results = try CandidateScorer(model: languageModel, mode: scoring, scoresSuffix: scoresSuffix).score(items)
-        let evaluated = languageModel.tokensEvaluated - before
-        var entries: [(Key, Scores)] = []
-        for ((number, key, input), result) in zip(pending, results) {
-            guard result.scores.contains(where: { $0 > -.infinity }) else {
-                throw CausalModelError.noPossibleValue(variable: input.variable.name, context: input.context)
+        guard !pending.isEmpty else { return }
+        let memo = self.memo, jobs = pending
+        let answers = try await batcher.submit(pending.map { .candidates(candidateRequest(for: $0.input)) }) { answers in
+            for ((key, input), answer) in zip(jobs, answers) {
+                if case .candidates(let scores) = answer, let normalized = try? Self.normalize(scores.logWeights, for: input) {
+                    memo.insert(key, normalized)
+                }
             }
-            entries.append((key, Scores(raw: result.scores, normalized: GumbelMax.normalized(result.scores))))
-            added[number] = true
         }
-        memo.withLock { state in
-            for (key, scores) in entries where state.entries.updateValue(scores, forKey: key) == nil {
-                state.counters.contextsScored += 1
-            }
-            state.counters.tokensScored += results.reduce(0) { $0 + $1.tokens }
-            state.counters.tokensEvaluated += evaluated
+        for ((_, input), answer) in zip(pending, answers) {
+            guard case .candidates(let scores) = answer else { continue }
+            _ = try Self.normalize(scores.logWeights, for: input)  // the error an impossible mechanism gives
         }
-        return added
     }
 
-    /// Language-model candidate scores for `input` (called by `LanguageModelScoring`).
-    func languageModelScores(_ input: EquationInput) throws -> [Double] {
-        guard let languageModel else {
+    /// The candidate-scoring request of a language-model mechanism.
+    func candidateRequest(for input: EquationInput) -> CandidateScoringRequest {
+        let suffix = scoresSuffix && scoring != .reference ? input.phrasing.suffix : ""
+        return CandidateScoringRequest(context: input.context, continuations: (input.variable.values ?? []).map { $0 + suffix },
+                                       mode: scoring)
+    }
+
+    /// Language-model candidate scores for `input` (the mechanism of `LanguageModelScoring`).
+    func scoreCandidates(_ input: EquationInput) async throws -> [Double] {
+        guard let batcher else {
             throw CausalModelError.invalidEquation(variable: input.variable.name, reason: "it needs a language model and none was given")
         }
-        let scorer = CandidateScorer(model: languageModel, mode: scoring, scoresSuffix: scoresSuffix)
-        let before = languageModel.tokensEvaluated
-        let result = try scorer.score(context: input.context, candidates: input.variable.values ?? [],
-                                      suffix: input.phrasing.suffix, variable: input.variable.name)
-        let evaluated = languageModel.tokensEvaluated - before
-        memo.withLock {
-            $0.counters.tokensScored += result.tokens
-            $0.counters.tokensEvaluated += evaluated
+        // The memo stores the answer inside the flush, before any unit resumes: a unit of the next round that
+        // needs the same context then finds it, whatever the thread timing (batches stay deterministic).
+        let memo = self.memo
+        let key = MechanismMemo.pendingKey
+        do {
+            return try await batcher.scoreCandidates(candidateRequest(for: input)) { scores in
+                if let key, let normalized = try? Self.normalize(scores.logWeights, for: input) { memo.insert(key, normalized) }
+            }.logWeights
+        } catch LanguageModelError.noStartToken {
+            throw CausalModelError.invalidPhrasing(
+                variable: input.variable.name, reason: "its candidates start the text and the model has no start token; give it a prefix")
         }
-        return result.scores
+    }
+
+    /// Next-token distributions for free-text generation, batched with every other waiting unit's requests.
+    package func nextTokens(_ requests: [NextTokenRequest]) async throws -> [NextTokenDistribution] {
+        guard let batcher else { throw LanguageModelError.unsupported(model: "none", "free text without a language model") }
+        return try await batcher.nextTokens(requests)
+    }
+
+    // MARK: Many units
+
+    /// `body(unit)` for every unit, `unitsInFlight` (or `width`) at a time as cooperating tasks whose
+    /// language-model requests are answered together; results in the order of `units`.
+    ///
+    /// Every query already runs its own units this way (`Sampler.sample(units:)`); use it to run your own
+    /// per-unit work, such as a sample and its counterfactual arms, batched across units. Output does not depend
+    /// on `width`. If some units fail, the error of the first failing unit (in `units` order) is thrown.
+    public func mapUnits<T: Sendable>(_ units: [Int], width: Int? = nil,
+                                      _ body: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
+        guard let batcher else {
+            var results: [T] = []
+            results.reserveCapacity(units.count)
+            for unit in units { results.append(try await body(unit)) }
+            return results
+        }
+        return try await batcher.map(units.count, width: width ?? unitsInFlight) { try await body(units[$0]) }
     }
 }

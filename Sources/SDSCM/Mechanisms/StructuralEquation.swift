@@ -12,6 +12,17 @@ public struct EquationInput: Sendable {
     public let parentTexts: [String]
     /// The context string the language model reads (depends on the scoring mode).
     public let context: String
+
+    /// An input as the causal model builds it (`CausalModel` renders `parentTexts` and `context` from the
+    /// phrasings; build one by hand to test an equation on its own).
+    public init(variable: Variable, phrasing: Variable.Phrasing? = nil, parentValues: [String: String],
+                parentTexts: [String] = [], context: String = "") {
+        self.variable = variable
+        self.phrasing = phrasing ?? variable.phrasings[0]
+        self.parentValues = parentValues
+        self.parentTexts = parentTexts
+        self.context = context
+    }
 }
 
 /// A categorical variable's mechanism: its distribution over the domain given its parents.
@@ -21,24 +32,29 @@ public struct EquationInput: Sendable {
 /// equations mix freely with user-defined ones.
 public protocol StructuralEquation: Sendable {
     /// Log-weights over `input.variable`'s categorical values (normalized by the caller; `-infinity` means
-    /// impossible). `model` gives access to the language model and its memoized scorer.
-    func logWeights(_ input: EquationInput, model: CausalModel) throws -> [Double]
+    /// impossible). `model` gives access to the language model (through its batcher).
+    func logWeights(_ input: EquationInput, model: CausalModel) async throws -> [Double]
 
     /// Whether equal inputs always give equal outputs, so results can be memoized per rendered context
     /// (language-model and table equations are; a closure may declare it is not).
     var isMemoizable: Bool { get }
+
+    /// A stable description of what the equation computes, part of `CausalModel.fingerprint` (default: the
+    /// type's name; equations with parameters include them).
+    var fingerprint: String { get }
 }
 
 extension StructuralEquation {
     public var isMemoizable: Bool { true }
+    public var fingerprint: String { String(reflecting: Self.self) }
 }
 
 /// The language model's distribution over the candidates, by the model's scoring mode (the SD-SCM mechanism).
 public struct LanguageModelScoring: StructuralEquation {
     public init() {}
 
-    public func logWeights(_ input: EquationInput, model: CausalModel) throws -> [Double] {
-        try model.languageModelScores(input)
+    public func logWeights(_ input: EquationInput, model: CausalModel) async throws -> [Double] {
+        try await model.scoreCandidates(input)
     }
 }
 
@@ -47,7 +63,7 @@ public struct LanguageModelScoring: StructuralEquation {
 public struct LanguageModelGeneration: StructuralEquation {
     public init() {}
 
-    public func logWeights(_ input: EquationInput, model: CausalModel) throws -> [Double] {
+    public func logWeights(_ input: EquationInput, model: CausalModel) async throws -> [Double] {
         throw CausalModelError.needsCategorical(variable: input.variable.name, query: "a categorical distribution")
     }
 }
@@ -56,7 +72,7 @@ public struct LanguageModelGeneration: StructuralEquation {
 public struct UniformEquation: StructuralEquation {
     public init() {}
 
-    public func logWeights(_ input: EquationInput, model: CausalModel) throws -> [Double] {
+    public func logWeights(_ input: EquationInput, model: CausalModel) async throws -> [Double] {
         [Double](repeating: 0, count: input.variable.values?.count ?? 0)
     }
 }
@@ -65,7 +81,7 @@ public struct UniformEquation: StructuralEquation {
 ///
 /// Rows are tried in order; the first whose `when` values all match the parents' values applies, so an empty
 /// `when` is a default row. Probabilities need not sum to one (they are renormalized); zero means impossible.
-public struct ProbabilityTable: StructuralEquation {
+public struct ProbabilityTable: StructuralEquation, Hashable {
     /// One row: parent values to match, and the probability of each value (by value).
     public struct Row: Sendable, Hashable {
         public var when: [String: String]
@@ -77,8 +93,10 @@ public struct ProbabilityTable: StructuralEquation {
         }
     }
 
+    /// The rows, tried in order.
     public let rows: [Row]
 
+    /// A table of `rows`, tried in order.
     public init(rows: [Row]) {
         self.rows = rows
     }
@@ -88,7 +106,14 @@ public struct ProbabilityTable: StructuralEquation {
         rows = [Row(probabilities: probabilities)]
     }
 
-    public func logWeights(_ input: EquationInput, model: CausalModel) throws -> [Double] {
+    public var fingerprint: String {
+        "ProbabilityTable" + rows.map { row in
+            "[" + row.when.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "|"
+                + row.probabilities.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",") + "]"
+        }.joined()
+    }
+
+    public func logWeights(_ input: EquationInput, model: CausalModel) async throws -> [Double] {
         let values = input.variable.values ?? []
         guard let row = rows.first(where: { row in row.when.allSatisfy { input.parentValues[$0.key] == $0.value } }) else {
             let assignment = input.parentValues.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
@@ -102,7 +127,7 @@ public struct ProbabilityTable: StructuralEquation {
 
     /// Checks the table against its variable: known parents and values, non-negative finite probabilities, some
     /// positive mass in every row.
-    func validate(for variable: Variable) throws {
+    package func validate(for variable: Variable) throws {
         let values = Set(variable.values ?? [])
         for (index, row) in rows.enumerated() {
             for parent in row.when.keys where !variable.parents.contains(parent) {
@@ -124,15 +149,23 @@ public struct ProbabilityTable: StructuralEquation {
 /// A user-defined mechanism: a closure from the parents' values to probabilities over the values.
 public struct ClosureEquation: StructuralEquation {
     private let body: @Sendable ([String: String]) throws -> [String: Double]
+    /// Whether the closure gives the same answer for the same parents (then it is evaluated once per assignment).
     public let isMemoizable: Bool
+    /// Names the closure in the model's fingerprint (closures cannot be compared): give different closures
+    /// different names.
+    public let name: String
 
     /// `body` returns a probability (or non-negative weight) per value; missing values have probability zero.
-    public init(memoizable: Bool = true, _ body: @escaping @Sendable ([String: String]) throws -> [String: Double]) {
+    public init(name: String = "closure", memoizable: Bool = true,
+                _ body: @escaping @Sendable ([String: String]) throws -> [String: Double]) {
         self.body = body
+        self.name = name
         isMemoizable = memoizable
     }
 
-    public func logWeights(_ input: EquationInput, model: CausalModel) throws -> [Double] {
+    public var fingerprint: String { "ClosureEquation(\(name), memoizable: \(isMemoizable))" }
+
+    public func logWeights(_ input: EquationInput, model: CausalModel) async throws -> [Double] {
         let probabilities = try body(input.parentValues)
         for key in probabilities.keys where !(input.variable.values ?? []).contains(key) {
             throw CausalModelError.valueOutsideDomain(variable: input.variable.name, value: key)

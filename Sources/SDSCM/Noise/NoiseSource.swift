@@ -51,8 +51,6 @@ public struct NoiseSource: Sendable, Hashable {
 
     /// The key of a variable: 64-bit FNV-1a of its name's UTF-8 bytes.
     public static func hash(_ name: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash
+        FNV1a.hash(name)
     }
 }

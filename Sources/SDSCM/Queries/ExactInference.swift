@@ -1,62 +1,99 @@
 import Foundation
 
-/// Exact answers by enumeration: marginals, interventional marginals, average treatment effects and each unit's
-/// expected potential outcomes. These are the ground truth samplers and benchmarks are checked against.
+/// Exact answers by enumeration: marginals, conditional and interventional distributions, average treatment
+/// effects and each unit's expected potential outcomes. These are the ground truth samplers and benchmarks are
+/// checked against.
 ///
 /// The joint distribution factorizes over the graph, and every categorical mechanism is a memoized table row per
 /// parent assignment, so enumerating all joint assignments in τ order costs one language-model scoring per
-/// distinct context. The enumeration refuses (typed error) when the number of joint assignments exceeds `limit`.
+/// distinct context (each level of the enumeration in one batched call). The enumeration refuses (typed error)
+/// when the number of joint assignments exceeds `limit`.
 public struct ExactInference: Sendable {
+    /// The model queried.
     public let model: CausalModel
     /// Largest number of joint assignments enumerated.
     public let limit: Int
 
+    /// Exact queries on `model`, enumerating at most `limit` joint assignments per query.
     public init(model: CausalModel, limit: Int = 1_000_000) {
         self.model = model
         self.limit = limit
     }
 
-    /// The marginal distribution of every categorical variable (by name, probabilities in domain order) under
-    /// `interventions` (empty: observational). Free-text variables are skipped if nothing categorical depends on
-    /// them; otherwise the query is refused.
-    public func marginals(interventions: [String: Intervention] = [:]) throws -> [String: [Double]] {
+    /// The marginal distribution of every categorical variable (declaration order) under `interventions`
+    /// (empty: observational). Free-text variables are skipped if nothing categorical depends on them; otherwise
+    /// the query is refused.
+    public func marginals(interventions: [String: Intervention] = [:]) async throws -> Marginals {
         let graph = model.graph
-        let resolved = try Sampler(model: model, seed: 0).resolve(interventions)
+        let resolved = try ResolvedInterventions(interventions, graph: graph)
         let included = try categoricalClosure(of: Set(graph.variables.indices.filter { !graph.variables[$0].isText }),
                                               query: "exact marginals")
         var totals = [Int: [Double]]()
         for index in included { totals[index] = [Double](repeating: 0, count: graph.variables[index].values!.count) }
-        try enumerate(variables: included, interventions: resolved, fixed: [:]) { assignment, probability in
+        try await Enumeration(model: model, variables: included, interventions: resolved, fixed: [:], limit: limit).run { assignment, probability in
             for index in included { totals[index]![assignment[index]!] += probability }
         }
-        var result: [String: [Double]] = [:]
-        for (index, values) in totals { result[graph.variables[index].name] = values }
-        return result
+        return Marginals(graph.variables.indices.filter { totals[$0] != nil }.map { index in
+            Distribution(variable: graph.variables[index].name, values: graph.variables[index].values!, probabilities: totals[index]!)
+        })
+    }
+
+    /// `P(target | do(interventions), evidence)`: the distribution of `target` among the joint assignments (under
+    /// the interventions) that agree with the evidence, by enumeration of the target, the evidence and their
+    /// ancestors. Evidence of probability zero is a typed error.
+    public func distribution(of target: String, given evidence: [String: String] = [:],
+                             interventions: [String: Intervention] = [:]) async throws -> Distribution {
+        let graph = model.graph
+        let targetIndex = try graph.index(of: target)
+        guard let domain = graph.variables[targetIndex].values else {
+            throw CausalModelError.needsCategorical(variable: target, query: "a conditional distribution")
+        }
+        let resolved = try ResolvedInterventions(interventions, graph: graph)
+        var observed: [Int: String] = [:]
+        for (name, value) in evidence {
+            let index = try graph.index(of: name)
+            guard let values = graph.variables[index].values else {
+                throw CausalModelError.needsCategorical(variable: name, query: "evidence")
+            }
+            guard values.contains(value) else { throw CausalModelError.valueOutsideDomain(variable: name, value: value) }
+            observed[index] = value
+        }
+        let included = try categoricalClosure(of: Set(observed.keys).union([targetIndex]), query: "a conditional distribution")
+        var enumeration = Enumeration(model: model, variables: included, interventions: resolved, fixed: [:], limit: limit)
+        enumeration.evidence = observed
+        var totals = [Double](repeating: 0, count: domain.count)
+        try await enumeration.run { assignment, probability in totals[assignment[targetIndex]!] += probability }
+        let mass = totals.reduce(0, +)
+        guard mass > 0 else {
+            let described = evidence.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            throw CausalModelError.unsupportedQuery("the evidence (\(described)) has probability zero under \(Intervention.describe(interventions))")
+        }
+        return Distribution(variable: target, values: domain, probabilities: totals.map { $0 / mass })
     }
 
     /// `P(outcome = value | do(treatment = treated)) − P(outcome = value | do(treatment = control))`.
     public func averageTreatmentEffect(treatment: String, outcome: String, value: String,
-                                       treated: String, control: String) throws -> Double {
+                                       treated: String, control: String) async throws -> Double {
         let outcomeIndex = try model.graph.index(of: outcome)
-        guard let position = model.graph.variables[outcomeIndex].values?.firstIndex(of: value) else {
+        guard model.graph.variables[outcomeIndex].values?.contains(value) == true else {
             throw CausalModelError.valueOutsideDomain(variable: outcome, value: value)
         }
-        let p1 = try marginals(interventions: [treatment: .value(treated)])[outcome]![position]
-        let p0 = try marginals(interventions: [treatment: .value(control)])[outcome]![position]
+        let p1 = try await marginals(interventions: [treatment: .value(treated)])[outcome]![value]!
+        let p0 = try await marginals(interventions: [treatment: .value(control)])[outcome]![value]!
         return p1 - p0
     }
 
-    /// A unit's expected potential outcomes: for each treatment value t, the distribution of `outcome` under
-    /// do(treatment = t) with every non-descendant of the treatment fixed at the unit's values (mediators are
+    /// A unit's expected potential outcomes: for each treatment value t (the keys), the distribution of `outcome`
+    /// under do(treatment = t) with every non-descendant of the treatment fixed at the unit's values (mediators are
     /// enumerated). `unitValues` gives every variable's value by name.
-    public func potentialOutcomes(treatment: String, outcome: String, unitValues: [String: String]) throws -> [String: [Double]] {
+    public func potentialOutcomes(treatment: String, outcome: String, unitValues: [String: String]) async throws -> [String: Distribution] {
         let graph = model.graph
         let treatmentIndex = try graph.index(of: treatment)
         let outcomeIndex = try graph.index(of: outcome)
         guard let treatmentValues = graph.variables[treatmentIndex].values else {
             throw CausalModelError.needsCategorical(variable: treatment, query: "potential outcomes")
         }
-        guard graph.variables[outcomeIndex].values != nil else {
+        guard let outcomeValues = graph.variables[outcomeIndex].values else {
             throw CausalModelError.needsCategorical(variable: outcome, query: "potential outcomes")
         }
         // Only the outcome and the treatment's descendants on a path to it are enumerated; their other parents
@@ -80,29 +117,19 @@ public struct ExactInference: Sendable {
                 fixed[parent] = value
             }
         }
-        var result: [String: [Double]] = [:]
+        let none = try ResolvedInterventions([:], graph: graph)
+        var result: [String: Distribution] = [:]
         for treatmentValue in treatmentValues {
-            var distribution = [Double](repeating: 0, count: graph.variables[outcomeIndex].values!.count)
+            var totals = [Double](repeating: 0, count: outcomeValues.count)
             var assignment = fixed
             assignment[treatmentIndex] = treatmentValue
-            try enumerate(variables: relevant, interventions: [:], fixed: assignment) { full, probability in
-                distribution[full[outcomeIndex]!] += probability
+            try await Enumeration(model: model, variables: relevant, interventions: none, fixed: assignment, limit: limit).run { full, probability in
+                totals[full[outcomeIndex]!] += probability
             }
-            result[treatmentValue] = distribution
+            result[treatmentValue] = Distribution(variable: outcome, values: outcomeValues, probabilities: totals)
         }
         return result
     }
-
-    /// `potentialOutcomes` on the log scale: for each treatment value, the natural log of each outcome value's
-    /// probability (`-infinity` for impossible ones). With no mediators this is the outcome mechanism's
-    /// log-probability given the unit's parents, the quantity the paper's benchmark uses as its outcome.
-    public func potentialOutcomeLogProbabilities(treatment: String, outcome: String,
-                                                 unitValues: [String: String]) throws -> [String: [Double]] {
-        try potentialOutcomes(treatment: treatment, outcome: outcome, unitValues: unitValues)
-            .mapValues { $0.map { $0 > 0 ? Foundation.log($0) : -.infinity } }
-    }
-
-    // MARK: Enumeration
 
     /// `variables` plus every ancestor they need, refusing free-text variables among them.
     func categoricalClosure(of variables: Set<Int>, query: String) throws -> Set<Int> {
@@ -112,46 +139,5 @@ public struct ExactInference: Sendable {
             throw CausalModelError.needsCategorical(variable: model.graph.variables[text].name, query: query)
         }
         return closure
-    }
-
-    /// Calls `visit` with every joint assignment of `variables` (value indices) and its probability, with the
-    /// variables in `fixed` held at those values. Parents of enumerated variables must be enumerated or fixed.
-    func enumerate(variables: Set<Int>, interventions: [Int: Intervention], fixed: [Int: String],
-                   visit: ([Int: Int], Double) throws -> Void) throws {
-        let graph = model.graph
-        let free = graph.order.filter { variables.contains($0) && fixed[$0] == nil }
-        var size = 1.0
-        for index in free { size *= Double(graph.variables[index].values!.count) }
-        guard size <= Double(limit) else { throw CausalModelError.enumerationTooLarge(size: size, limit: limit) }
-        let sampler = Sampler(model: model, seed: 0)
-        var assignment: [Int: Int] = [:]
-        var values = [String?](repeating: nil, count: graph.variables.count)
-        for (index, value) in fixed { values[index] = value }
-
-        func recurse(_ depth: Int, _ probability: Double) throws {
-            guard depth < free.count else {
-                try visit(assignment, probability)
-                return
-            }
-            let index = free[depth]
-            let domain = graph.variables[index].values!
-            let distribution: [Double]
-            if let intervention = interventions[index] {
-                switch intervention {
-                case .value(let value): distribution = domain.map { $0 == value ? 0 : -.infinity }
-                default: distribution = try sampler.apply(intervention, to: index, unit: 0, key: 0).1!
-                }
-            } else {
-                distribution = try model.logProbabilities(of: index, values: values)
-            }
-            for (position, logProbability) in distribution.enumerated() where logProbability > -.infinity {
-                assignment[index] = position
-                values[index] = domain[position]
-                try recurse(depth + 1, probability * Foundation.exp(logProbability))
-            }
-            assignment[index] = nil
-            values[index] = nil
-        }
-        try recurse(0, 1)
     }
 }

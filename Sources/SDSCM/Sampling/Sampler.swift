@@ -6,20 +6,22 @@ import SDSCMRandomness
 ///
 /// Every categorical value is `argmax_c(log P(c | parents) + G[unit, variable, c])` and every generated token
 /// `argmax_t(θ_t + G[unit, variable, position, t])`, with `G` from `NoiseSource`. Units are therefore independent
-/// of each other and of evaluation order, and a counterfactual can reuse a unit's noise exactly.
+/// of each other and of evaluation order, and a counterfactual can reuse a unit's noise exactly. Queries over many
+/// units run them together (`CausalModel.mapUnits`), so their language-model requests share calls.
 public struct Sampler: Sendable {
     /// The model sampled from.
     public let model: CausalModel
     /// The noise every draw is keyed by.
     public let noise: NoiseSource
 
+    /// A sampler whose noise is keyed by `seed`.
     public init(model: CausalModel, seed: UInt64) {
         self.model = model
         noise = NoiseSource(seed: seed)
     }
 
     /// Where one variable's noise comes from during a propagation.
-    enum NoiseProvider {
+    enum NoiseProvider: Sendable {
         /// Prior noise of a stream, keyed by (unit, variable, position, index).
         case prior(NoiseSource.Stream)
         /// A posterior draw for a categorical variable.
@@ -32,16 +34,49 @@ public struct Sampler: Sendable {
 
     /// Unit number `unit` of the observational distribution, or of the interventional one under `interventions`
     /// (by variable name). Variables fixed by a conditional-interventional query are simply interventions.
-    public func sample(unit: Int, interventions: [String: Intervention] = [:]) throws -> SampledUnit {
-        let resolved = try resolve(interventions)
-        return try propagate(unit: unit, interventions: resolved, keep: [:]) { _ in .prior(.mechanism) }
+    public func sample(unit: Int, interventions: [String: Intervention] = [:]) async throws -> SampledUnit {
+        let resolved = try ResolvedInterventions(interventions, graph: model.graph)
+        let provenance = Provenance(kind: .sampled, seed: noise.seed, model: model.fingerprint,
+                                    interventions: Intervention.describe(interventions))
+        return try await propagate(unit: unit, interventions: resolved, keep: [], provenance: provenance) { _ in .prior(.mechanism) }
     }
 
-    /// Units `units` (see `sample(unit:interventions:)`).
-    public func sample(units: Range<Int>, interventions: [String: Intervention] = [:]) throws -> [SampledUnit] {
-        let resolved = try resolve(interventions)
-        return try units.map { unit in
-            try propagate(unit: unit, interventions: resolved, keep: [:]) { _ in .prior(.mechanism) }
+    /// Units `units` (see `sample(unit:interventions:)`), evaluated together.
+    public func sample(units: Range<Int>, interventions: [String: Intervention] = [:]) async throws -> [SampledUnit] {
+        _ = try ResolvedInterventions(interventions, graph: model.graph)
+        return try await model.mapUnits(Array(units)) { unit in try await sample(unit: unit, interventions: interventions) }
+    }
+
+    /// The unit `index` this sampler draws under `interventions`, checked against stored `values` (every
+    /// variable's value by name, e.g. a row of a CSV this sampler wrote): the way back from stored data to a unit
+    /// whose counterfactuals can be replayed. A value that differs is a `foreignUnit` error (the row came from
+    /// another seed, model or set of interventions).
+    public func unit(_ index: Int, values: [String: String], interventions: [String: Intervention] = [:]) async throws -> SampledUnit {
+        for name in values.keys { _ = try model.graph.index(of: name) }
+        let unit = try await sample(unit: index, interventions: interventions)
+        for (position, name) in unit.variables.enumerated() {
+            guard let stored = values[name] else { throw CausalModelError.missingObservation(variable: name) }
+            guard stored == unit.values[position] else {
+                throw CausalModelError.foreignUnit(
+                    unit: index, reason: "the stored value of '\(name)' is '\(stored)', but this sampler (seed \(noise.seed), model \(model.fingerprint)) draws '\(unit.values[position])'")
+            }
+        }
+        return unit
+    }
+
+    /// The units of a table this sampler wrote (`sdscm sample`'s columns: `unit`, then one per variable; other
+    /// columns are ignored), each checked as `unit(_:values:interventions:)` checks it.
+    public func units(from table: DataTable, interventions: [String: Intervention] = [:]) async throws -> [SampledUnit] {
+        let indices = try table.column("unit").enumerated().map { row, text -> Int in
+            guard let index = Int(text) else { throw DataTableError.notANumber(column: "unit", line: row + 2, field: text) }
+            return index
+        }
+        let columns = try model.graph.variables.map { try table.columnIndex($0.name) }
+        let names = model.graph.variables.map(\.name)
+        let rows = table.rows
+        return try await model.mapUnits(Array(indices.indices)) { row in
+            let values = Dictionary(uniqueKeysWithValues: zip(names, columns.map { rows[row][$0] }))
+            return try await unit(indices[row], values: values, interventions: interventions)
         }
     }
 
@@ -53,26 +88,50 @@ public struct Sampler: Sendable {
     /// - `paper`: exogenous variables and non-descendants keep their values; descendants are redrawn with fresh
     ///   noise from a stream named by `label` (default: the interventions' description), so different arms use
     ///   independent noise. Interventions on exogenous variables are refused, as in `sdscm.py`.
+    ///
+    /// A unit drawn with another seed or by another model (see `SampledUnit.provenance`) is refused with a
+    /// `foreignUnit` error: its noise is not this sampler's, so a replay would silently be wrong.
     public func counterfactual(of unit: SampledUnit, interventions: [String: Intervention],
-                               semantics: CounterfactualSemantics = .sharedNoise, label: String? = nil) throws -> SampledUnit {
-        let resolved = try resolve(interventions)
-        let affected = model.graph.descendants(of: resolved.keys)
-        var keep: [Int: Int] = [:]  // variable → itself: keep the factual value
-        for index in model.graph.variables.indices where resolved[index] == nil {
-            let exogenousKept = semantics == .paper && model.graph.variables[index].exogenous
-            if !affected.contains(index) || exogenousKept { keep[index] = index }
+                               semantics: CounterfactualSemantics = .sharedNoise, label: String? = nil) async throws -> SampledUnit {
+        try checkReplayable(unit)
+        let resolved = try ResolvedInterventions(interventions, graph: model.graph)
+        let graph = model.graph
+        let affected = graph.descendants(of: resolved.indices)
+        var keep = Set<Int>()  // variables that keep their factual value
+        for index in graph.variables.indices where resolved[index] == nil {
+            let exogenousKept = semantics == .paper && graph.variables[index].exogenous
+            if !affected.contains(index) || exogenousKept { keep.insert(index) }
         }
         if semantics == .paper {
-            for index in resolved.keys where model.graph.variables[index].exogenous {
+            for index in resolved.indices.sorted() where graph.variables[index].exogenous {
                 throw CausalModelError.unsupportedQuery(
-                    "paper-semantics counterfactuals keep exogenous variables fixed; '\(model.graph.variables[index].name)' cannot be intervened on")
+                    "paper-semantics counterfactuals keep exogenous variables fixed; '\(graph.variables[index].name)' cannot be intervened on")
             }
         }
-        let stream: NoiseSource.Stream = semantics == .sharedNoise ? .mechanism : .fresh(label ?? Self.describe(interventions))
+        let stream: NoiseSource.Stream = semantics == .sharedNoise ? .mechanism : .fresh(label ?? Intervention.describe(interventions))
+        let provenance = Provenance(kind: semantics == .sharedNoise ? .counterfactual : .paperCounterfactual, seed: noise.seed,
+                                    model: model.fingerprint, interventions: Intervention.describe(interventions))
         // Under replay, a descendant whose parents all kept their factual values gets the factual value back (same
         // mechanism, same noise), so it is copied instead of recomputed: an arm costs only what it changes.
-        return try propagate(unit: unit.index, interventions: resolved, keep: keep, factual: unit,
-                             reuseUnchanged: semantics == .sharedNoise) { _ in .prior(stream) }
+        return try await propagate(unit: unit.index, interventions: resolved, keep: keep, factual: unit,
+                                   reuseUnchanged: semantics == .sharedNoise, provenance: provenance) { _ in .prior(stream) }
+    }
+
+    /// Refuses units whose noise this sampler does not have.
+    private func checkReplayable(_ unit: SampledUnit) throws {
+        let provenance = unit.provenance
+        guard provenance.kind == .sampled || provenance.kind == .counterfactual else {
+            throw CausalModelError.foreignUnit(
+                unit: unit.index, reason: "it is a \(provenance.kind.rawValue) unit, whose noise is not the mechanisms' noise of its seed; replay only sampled units and their shared-noise counterfactuals")
+        }
+        guard provenance.model == model.fingerprint else {
+            throw CausalModelError.foreignUnit(
+                unit: unit.index, reason: "it was drawn by causal model \(provenance.model), not by this one (\(model.fingerprint)): another configuration, phrasing, scoring mode or language model")
+        }
+        guard provenance.seed == noise.seed else {
+            throw CausalModelError.foreignUnit(
+                unit: unit.index, reason: "it was drawn with seed \(provenance.seed), not this sampler's seed \(noise.seed)")
+        }
     }
 
     /// Counterfactuals of a supplied observation (every variable's value, by name), had `interventions` been
@@ -80,24 +139,21 @@ public struct Sampler: Sendable {
     /// the observation (top-down truncated Gumbel; per token for free text). Their empirical distribution is the
     /// counterfactual distribution of the unit. `unit` keys the posterior draws.
     public func counterfactuals(of observation: [String: String], unit: Int, interventions: [String: Intervention],
-                                draws: Int) throws -> [SampledUnit] {
-        let resolved = try resolve(interventions)
-        let factual = try observedUnit(observation, unit: unit)
-        let affected = model.graph.descendants(of: resolved.keys).subtracting(resolved.keys)
-        var keep: [Int: Int] = [:]
-        for index in model.graph.variables.indices where resolved[index] == nil && !affected.contains(index) {
-            keep[index] = index
-        }
-        // The factual context of each affected variable, and its observed choice.
+                                draws: Int) async throws -> [SampledUnit] {
+        let resolved = try ResolvedInterventions(interventions, graph: model.graph)
+        let factual = try await observedUnit(observation, unit: unit)
+        let affected = model.graph.descendants(of: resolved.indices).subtracting(resolved.indices)
+        let keep = Set(model.graph.variables.indices.filter { resolved[$0] == nil && !affected.contains($0) })
         let factualValues = factual.values.map { Optional($0) }
-        return try (0..<draws).map { draw in
+        let provenance = Provenance(kind: .abducted, seed: noise.seed, model: model.fingerprint,
+                                    interventions: Intervention.describe(interventions))
+        return try await model.mapUnits(Array(0..<draws)) { draw in
             var providers: [Int: NoiseProvider] = [:]
             for index in affected.sorted() {
-                providers[index] = try posteriorNoise(of: index, factual: factual, values: factualValues, unit: unit, draw: draw)
+                providers[index] = try await posteriorNoise(of: index, factual: factual, values: factualValues, unit: unit, draw: draw)
             }
-            return try propagate(unit: unit, interventions: resolved, keep: keep, factual: factual) { index in
-                providers[index] ?? .prior(.mechanism)
-            }
+            return try await propagate(unit: unit, interventions: resolved, keep: keep, factual: factual,
+                                       provenance: provenance) { index in providers[index] ?? .prior(.mechanism) }
         }
     }
 
@@ -105,8 +161,9 @@ public struct Sampler: Sendable {
 
     /// Determines every variable in τ order: intervened ones by their intervention, kept ones from `factual`,
     /// the rest by their mechanism with noise from `noiseOf`.
-    func propagate(unit: Int, interventions: [Int: Intervention], keep: [Int: Int], factual: SampledUnit? = nil,
-                   reuseUnchanged: Bool = false, noiseOf: (Int) -> NoiseProvider) throws -> SampledUnit {
+    func propagate(unit: Int, interventions: ResolvedInterventions, keep: Set<Int>, factual: SampledUnit? = nil,
+                   reuseUnchanged: Bool = false, provenance: Provenance,
+                   noiseOf: (Int) -> NoiseProvider) async throws -> SampledUnit {
         let graph = model.graph
         let count = graph.variables.count
         var values = [String?](repeating: nil, count: count)
@@ -117,20 +174,20 @@ public struct Sampler: Sendable {
             let variable = graph.variables[index]
             let key = NoiseSource.hash(variable.name)
             if let intervention = interventions[index] {
-                let (value, distribution) = try apply(intervention, to: index, unit: unit, key: key)
+                let (value, distribution) = apply(intervention, to: index, unit: unit, key: key)
                 values[index] = value
                 logProbabilities[index] = distribution
-            } else if let factual, keep[index] != nil
+            } else if let factual, keep.contains(index)
                         || (reuseUnchanged && graph.parentIndices[index].allSatisfy { values[$0] == factual.values[$0] }) {
                 values[index] = factual.values[index]
                 logProbabilities[index] = factual.logProbabilities[index]
                 tokens[index] = factual.tokens[index]
             } else if variable.isText {
-                let generated = try generate(index, values: values, unit: unit, key: key, noise: noiseOf(index))
+                let generated = try await generate(index, values: values, unit: unit, key: key, noise: noiseOf(index))
                 values[index] = generated.value
                 tokens[index] = generated.tokens
             } else {
-                let distribution = try model.logProbabilities(of: index, values: values)
+                let distribution = try await model.logProbabilities(of: index, values: values)
                 let choice: Int?
                 switch noiseOf(index) {
                 case .prior(let stream):
@@ -148,91 +205,30 @@ public struct Sampler: Sendable {
             texts[index] = model.text(of: index, value: values[index]!)
         }
         let document = TextRendering.document(graph.order.map { texts[$0] })
-        return SampledUnit(index: unit, values: values.map { $0! }, texts: texts, logProbabilities: logProbabilities,
-                    tokens: tokens, document: document)
+        return SampledUnit(index: unit, provenance: provenance, variables: graph.variables.map(\.name),
+                           values: values.map { $0! }, texts: texts, logProbabilities: logProbabilities, tokens: tokens,
+                           document: document)
     }
 
     /// The value an intervention gives, and the distribution it was drawn from (categorical variables).
-    func apply(_ intervention: Intervention, to index: Int, unit: Int, key: UInt64) throws -> (String, [Double]?) {
-        let variable = model.graph.variables[index]
-        switch intervention {
-        case .value(let value):
-            guard let domain = variable.values else { return (value, nil) }
-            guard let position = domain.firstIndex(of: value) else {
-                throw CausalModelError.valueOutsideDomain(variable: variable.name, value: value)
-            }
-            return (value, domain.indices.map { $0 == position ? 0 : -.infinity })
-        case .uniform, .distribution:
-            guard let domain = variable.values else {
-                throw CausalModelError.needsCategorical(variable: variable.name, query: "a random intervention")
-            }
-            var weights = [Double](repeating: 0, count: domain.count)
-            if case .distribution(let probabilities) = intervention {
-                weights = domain.map { value in
-                    let p = probabilities[value] ?? 0
-                    return p > 0 && p.isFinite ? PortableMath.log(p) : -.infinity
-                }
-            }
-            let distribution = GumbelMax.normalized(weights)
-            let choice = GumbelMax.sample(distribution) {
-                noise.gumbel(.intervention, unit: unit, variable: key, position: 0, index: UInt64($0))
-            }
-            return (domain[choice!], distribution)
+    func apply(_ intervention: Intervention, to index: Int, unit: Int, key: UInt64) -> (String, [Double]?) {
+        guard let domain = model.graph.variables[index].values else {
+            guard case .value(let value) = intervention else { preconditionFailure("checked by ResolvedInterventions") }
+            return (value, nil)
         }
-    }
-
-    /// Resolves names and checks values.
-    func resolve(_ interventions: [String: Intervention]) throws -> [Int: Intervention] {
-        var resolved: [Int: Intervention] = [:]
-        for (name, intervention) in interventions {
-            let index = try model.graph.index(of: name)
-            let variable = model.graph.variables[index]
-            switch intervention {
-            case .value(let value):
-                if let domain = variable.values, !domain.contains(value) {
-                    throw CausalModelError.valueOutsideDomain(variable: name, value: value)
-                }
-            case .distribution(let probabilities):
-                guard let domain = variable.values else {
-                    throw CausalModelError.needsCategorical(variable: name, query: "a distributional intervention")
-                }
-                for (value, p) in probabilities {
-                    guard domain.contains(value) else { throw CausalModelError.valueOutsideDomain(variable: name, value: value) }
-                    guard p >= 0 && p.isFinite else {
-                        throw CausalModelError.unsupportedQuery("intervention on '\(name)': probability \(p) for '\(value)'")
-                    }
-                }
-                guard probabilities.values.contains(where: { $0 > 0 }) else {
-                    throw CausalModelError.unsupportedQuery("intervention on '\(name)': no positive probability")
-                }
-            case .uniform:
-                guard variable.values != nil else {
-                    throw CausalModelError.needsCategorical(variable: name, query: "a uniform intervention")
-                }
-            }
-            resolved[index] = intervention
+        let distribution = intervention.logProbabilities(over: domain)
+        if case .value(let value) = intervention { return (value, distribution) }
+        let choice = GumbelMax.sample(distribution) {
+            noise.gumbel(.intervention, unit: unit, variable: key, position: 0, index: UInt64($0))
         }
-        return resolved
-    }
-
-    /// A stable description of interventions, e.g. `do(T=1,U=uniform)`.
-    static func describe(_ interventions: [String: Intervention]) -> String {
-        let parts = interventions.sorted { $0.key < $1.key }.map { name, intervention -> String in
-            switch intervention {
-            case .value(let value): return "\(name)=\(value)"
-            case .uniform: return "\(name)~uniform"
-            case .distribution(let p):
-                return "\(name)~{" + p.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",") + "}"
-            }
-        }
-        return "do(" + parts.joined(separator: ",") + ")"
+        return (domain[choice!], distribution)
     }
 
     // MARK: Observations and abduction
 
     /// A `SampledUnit` holding a supplied observation (all variables), with each categorical value's factual
     /// distribution.
-    func observedUnit(_ observation: [String: String], unit: Int) throws -> SampledUnit {
+    func observedUnit(_ observation: [String: String], unit: Int) async throws -> SampledUnit {
         for name in observation.keys { _ = try model.graph.index(of: name) }
         let graph = model.graph
         var values = [String?](repeating: nil, count: graph.variables.count)
@@ -248,15 +244,16 @@ public struct Sampler: Sendable {
             texts[index] = model.text(of: index, value: value)
         }
         for index in graph.order where !graph.variables[index].isText {
-            logProbabilities[index] = try model.logProbabilities(of: index, values: values)
+            logProbabilities[index] = try await model.logProbabilities(of: index, values: values)
         }
-        return SampledUnit(index: unit, values: values.map { $0! }, texts: texts, logProbabilities: logProbabilities,
-                    tokens: [[Int]?](repeating: nil, count: graph.variables.count),
-                    document: TextRendering.document(graph.order.map { texts[$0] }))
+        return SampledUnit(index: unit, provenance: Provenance(kind: .observed, seed: noise.seed, model: model.fingerprint, interventions: "do()"),
+                           variables: graph.variables.map(\.name), values: values.map { $0! }, texts: texts,
+                           logProbabilities: logProbabilities, tokens: [[Int]?](repeating: nil, count: graph.variables.count),
+                           document: TextRendering.document(graph.order.map { texts[$0] }))
     }
 
     /// One posterior draw of a variable's noise given its factual value and parents.
-    func posteriorNoise(of index: Int, factual: SampledUnit, values: [String?], unit: Int, draw: Int) throws -> NoiseProvider {
+    func posteriorNoise(of index: Int, factual: SampledUnit, values: [String?], unit: Int, draw: Int) async throws -> NoiseProvider {
         let variable = model.graph.variables[index]
         let key = NoiseSource.hash(variable.name)
         let offset = draw << 32
@@ -274,98 +271,7 @@ public struct Sampler: Sendable {
         guard case .text(let options) = variable.domain, options.temperature > 0 else {
             return .prior(.mechanism)  // greedy text has no noise to abduct
         }
-        let (prompt, observedTokens) = try observedTokens(of: index, value: factual.values[index], values: values, options: options)
-        var perPosition: [[Double]] = []
-        for (position, token) in observedTokens.enumerated() {
-            let logits = try model.languageModel!.nextTokenLogProbabilities(after: [prompt + observedTokens[..<position]])[0]
-            let processed = TokenProcessing.process(logits, options: options)
-            guard processed[token] > -.infinity else {
-                throw CausalModelError.unsupportedQuery(
-                    "the observed text of '\(variable.name)' is impossible under its sampling settings (token \(position) is excluded by top-k/top-p)")
-            }
-            perPosition.append(GumbelMax.posterior(processed, observed: token) {
-                noise.uniform(.posterior, unit: unit, variable: key, position: offset + position, index: UInt64($0))
-            })
-        }
-        return .text(perPosition, beyond: .posterior)
-    }
-
-    /// The prompt of a text variable given its parents, and the tokens of an observed value (with the first stop
-    /// string appended, or an end-of-generation token when there are no stop strings and the text is shorter
-    /// than the limit, so that the abducted noise also reproduces where generation stopped).
-    func observedTokens(of index: Int, value: String, values: [String?], options: Variable.TextOptions) throws -> ([Int], [Int]) {
-        let languageModel = model.languageModel!
-        let (prompt, trailing) = self.prompt(of: index, values: values)
-        var tokens = languageModel.tokenize(trailing + value + (options.stop.first ?? ""), addSpecial: false)
-        if options.stop.isEmpty && tokens.count < options.maxTokens, let end = languageModel.endOfGeneration.min() {
-            tokens.append(end)
-        }
-        return (prompt, Array(tokens.prefix(options.maxTokens)))
-    }
-
-    // MARK: Free text
-
-    /// The tokens a text variable's generation starts from, and the whitespace its context ends with.
-    ///
-    /// Trailing spaces are taken off the context before tokenizing: byte-level tokenizers attach a space to the
-    /// following word, so a prompt ending in a lone space token is one the model rarely saw, and generations
-    /// after it drift. The model generates the space itself (" is back at work"), and `generate` removes it from
-    /// the value so that `prefix + value + suffix` reads as written. The start token stands in for an empty
-    /// context.
-    func prompt(of index: Int, values: [String?]) -> (tokens: [Int], trailing: String) {
-        let languageModel = model.languageModel!
-        let context = model.input(of: index, values: values).context
-        var end = context.endIndex
-        while end > context.startIndex, context[context.index(before: end)] == " " { end = context.index(before: end) }
-        let tokens = languageModel.tokenize(String(context[..<end]), addSpecial: true)
-        let trailing = String(context[end...])
-        if tokens.isEmpty, let start = languageModel.startToken { return ([start], trailing) }
-        return (tokens, trailing)
-    }
-
-    /// Generates a text variable's value token by token with keyed noise.
-    func generate(_ index: Int, values: [String?], unit: Int, key: UInt64, noise provider: NoiseProvider) throws -> (value: String, tokens: [Int]) {
-        guard case .text(let options) = model.graph.variables[index].domain, let languageModel = model.languageModel else {
-            preconditionFailure("generate called for a categorical variable")
-        }
-        let (prompt, trailing) = self.prompt(of: index, values: values)
-        guard !prompt.isEmpty else { throw LanguageModelError.emptyContext }
-        let endOfGeneration = languageModel.endOfGeneration
-        var generated: [Int] = []
-        var text = ""
-        for position in 0..<options.maxTokens {
-            let logits = try languageModel.nextTokenLogProbabilities(after: [prompt + generated])[0]
-            let token: Int
-            if options.temperature == 0 {
-                token = TokenProcessing.argmax(logits)
-            } else {
-                let processed = TokenProcessing.process(logits, options: options)
-                switch provider {
-                case .prior(let stream):
-                    token = TokenProcessing.sample(processed) {
-                        noise.gumbel(stream, unit: unit, variable: key, position: position, index: UInt64($0))
-                    }
-                case .text(let posterior, let beyond):
-                    if position < posterior.count {
-                        token = GumbelMax.sample(processed) { posterior[position][$0] }!
-                    } else {
-                        token = TokenProcessing.sample(processed) {
-                            noise.gumbel(beyond, unit: unit, variable: key, position: position, index: UInt64($0))
-                        }
-                    }
-                case .categorical:
-                    preconditionFailure("categorical noise for a text variable")
-                }
-            }
-            if endOfGeneration.contains(token) { break }
-            generated.append(token)
-            text = try languageModel.detokenize(generated)
-            if let cut = options.stop.compactMap({ text.range(of: $0)?.lowerBound }).min() {
-                text = String(text[..<cut])
-                break
-            }
-        }
-        if !trailing.isEmpty && text.hasPrefix(trailing) { text.removeFirst(trailing.count) }
-        return (text, generated)
+        return .text(try await textPosterior(of: index, value: factual.values[index], values: values, options: options,
+                                             unit: unit, key: key, offset: offset), beyond: .posterior)
     }
 }

@@ -6,13 +6,36 @@ import SDSCMRandomness
 /// counterfactual that changes which tokens survive never reassigns noise between tokens (noise keyed by rank
 /// would).
 enum TokenProcessing {
+    /// A processed distribution: weights θ per entry of the distribution it came from (entry = token id for a
+    /// full-vocabulary distribution).
+    struct Processed {
+        var theta: [Double]
+        /// The token id of each entry (nil: the entry index is the id).
+        var ids: [Int]?
+
+        /// `argmax_e(θ_e + noise(token of e))` over possible entries, with noise keyed by token id and bounded
+        /// by the largest Philox Gumbel (so entries that cannot win are skipped).
+        func sample(noise: (Int) -> Double) -> Int? {
+            GumbelMax.sample(theta, noiseBound: GumbelMax.largestPhiloxGumbel) { noise(ids?[$0] ?? $0) }
+        }
+
+        /// The entry of `token`.
+        func entry(of token: Int, in distribution: NextTokenDistribution) -> Int? {
+            guard let ids else { return token >= 0 && token < theta.count ? token : nil }
+            return ids.firstIndex(of: token)
+        }
+    }
+
     /// `logProbabilities / temperature`, then the top-k and top-p masks (as probabilities of the tempered
     /// distribution), in Double.
-    static func process(_ logProbabilities: [Float], options: Variable.TextOptions) -> [Double] {
-        var theta = logProbabilities.map { Double($0) / options.temperature }
-        guard options.topK > 0 || options.topP < 1 else { return theta }
+    static func process(_ distribution: NextTokenDistribution, options: Variable.TextOptions) -> Processed {
+        var theta = (0..<distribution.count).map { Double(distribution.logProbability(at: $0)) / options.temperature }
+        let ids = distribution.dense == nil ? (0..<distribution.count).map(distribution.token(at:)) : nil
+        guard options.topK > 0 || options.topP < 1 else { return Processed(theta: theta, ids: ids) }
         // Most likely first, lower id on ties: the order that decides which tokens survive.
-        let ranked = theta.indices.sorted { theta[$0] != theta[$1] ? theta[$0] > theta[$1] : $0 < $1 }
+        let ranked = theta.indices.sorted { a, b in
+            theta[a] != theta[b] ? theta[a] > theta[b] : (ids?[a] ?? a) < (ids?[b] ?? b)
+        }
         var keep = ranked.count
         if options.topK > 0 { keep = min(keep, options.topK) }
         if options.topP < 1 {
@@ -27,35 +50,16 @@ enum TokenProcessing {
             }
         }
         for index in ranked[keep...] { theta[index] = -.infinity }
-        return theta
+        return Processed(theta: theta, ids: ids)
     }
 
     /// The most likely token (lower id on ties).
-    static func argmax(_ values: [Float]) -> Int {
+    static func argmax(_ distribution: NextTokenDistribution) -> Int {
         var best = 0
-        for index in values.indices where values[index] > values[best] { best = index }
-        return best
-    }
-
-    /// The largest standard Gumbel the noise source can produce: tokens whose weight plus this cannot reach the
-    /// best score so far are skipped without drawing their noise, which leaves the result unchanged.
-    static let largestGumbel = Philox.gumbel(Philox.openUnitInterval(.max))
-
-    /// `argmax_t(θ_t + noise(t))` over finite θ, computing the noise only where it could matter.
-    static func sample(_ theta: [Double], noise: (Int) -> Double) -> Int {
-        var top = -1
-        for index in theta.indices where theta[index] > -.infinity && (top < 0 || theta[index] > theta[top]) { top = index }
-        precondition(top >= 0, "no token has non-zero probability")
-        var best = top
-        var bestScore = theta[top] + noise(top)
-        for index in theta.indices where index != top && theta[index] > -.infinity {
-            guard theta[index] + largestGumbel >= bestScore else { continue }
-            let score = theta[index] + noise(index)
-            if score > bestScore || (score == bestScore && index < best) {
-                best = index
-                bestScore = score
-            }
+        for index in 1..<max(1, distribution.count) {
+            let value = distribution.logProbability(at: index), current = distribution.logProbability(at: best)
+            if value > current || (value == current && distribution.token(at: index) < distribution.token(at: best)) { best = index }
         }
-        return best
+        return distribution.token(at: best)
     }
 }

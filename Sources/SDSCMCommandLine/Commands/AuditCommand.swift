@@ -28,7 +28,7 @@ public enum AuditCommand: Command {
         .value("report", "DIR", "Output folder."),
     ]
 
-    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
         guard let attribute = arguments.value("attribute") else { throw UsageError(command: name, "missing --attribute VAR") }
         guard let outcome = arguments.value("outcome") else { throw UsageError(command: name, "missing --outcome VAR") }
@@ -48,7 +48,7 @@ public enum AuditCommand: Command {
             baseline = index
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        let (result, records) = try audit.run(units: units, baseline: baseline, bootstrap: bootstrap)
+        let (result, records) = try await audit.run(units: units, baseline: baseline, bootstrap: bootstrap)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 
         let folder = URL(fileURLWithPath: report)
@@ -57,18 +57,18 @@ public enum AuditCommand: Command {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(try encoder.encode(result), to: folder.appendingPathComponent("audit.json").path)
         let outcomeValues = model.graph.variables[audit.outcome].values!
-        var table = CSVTable(header: ["unit", attribute, outcome] + values.flatMap { value in
+        var table = DataTable(header: ["unit", attribute, outcome] + values.flatMap { value in
             ["\(outcome)|do(\(attribute)=\(value))"] + outcomeValues.map { "P(\(outcome)=\($0))|do(\(attribute)=\(value))" }
         })
         for record in records {
             var row = [String(record.unit), record.factualAttribute, record.factualOutcome]
             for (a, _) in values.enumerated() {
                 row.append(record.outcomes[a])
-                row += record.probabilities[a].map(CSVTable.number)
+                row += record.probabilities[a].map(DataTable.number)
             }
-            table.append(row)
+            try table.append(row)
         }
-        try AtomicFile.write(Data(table.rendered.utf8), to: folder.appendingPathComponent("units.csv").path)
+        try AtomicFile.write(Data(table.csv.utf8), to: folder.appendingPathComponent("units.csv").path)
         try AtomicFile.write(Data(markdown(result, outcomeValues: outcomeValues, values: values).utf8),
                              to: folder.appendingPathComponent("report.md").path)
 

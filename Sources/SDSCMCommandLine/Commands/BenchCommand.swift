@@ -36,7 +36,7 @@ public enum BenchCommand: Command {
         .flag("json", "Print the result as JSON."),
     ]
 
-    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         switch arguments.positionals {
         case []: try ModelBenchmark.run(arguments, io: io)
         case ["tokenizer"]: try runTokenizer(arguments, io: io)

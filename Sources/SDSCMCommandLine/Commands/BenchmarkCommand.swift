@@ -24,8 +24,8 @@ public enum BenchmarkCommand: Command {
         probabilities and log-probabilities, ITEs on both scales, text); hidden/<name>_<j>.csv, the view without \
         exogenous variables, with the exact CATE given the visible covariates (skipped, with the reason in the \
         manifest, when the hidden variables have more than H joint assignments, default 32: each assignment costs \
-        about as much scoring as a unit); manifests/<name>_<j>.json; and \
-        manifest.json combining them (model and config SHA-256, seeds, variation and phrasings per dataset, \
+        about as much scoring as a unit); manifests/<name>_<j>.json; config.json, a copy of the configuration \
+        (sdscm evaluate reads the tables' columns from it); and manifest.json combining them (model and config SHA-256, seeds, variation and phrasings per dataset, \
         counters, times). Datasets whose files verify against their manifest are skipped, so a killed run \
         resumes. --shard i/n generates only datasets j ≡ i (mod n). Scoring defaults to the configuration's \
         (reference for the reference format, else sum).
@@ -43,7 +43,7 @@ public enum BenchmarkCommand: Command {
         .value("hidden-limit", "H", "Most joint hidden assignments enumerated per unit for the hidden view's CATE (default 32; 0 skips the view)."),
     ]
 
-    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
         guard let configPath = arguments.value("config") else { throw UsageError(command: name, "missing --config <file.json>") }
         guard let out = arguments.value("out") else { throw UsageError(command: name, "missing --out <dir>") }
@@ -96,6 +96,7 @@ public enum BenchmarkCommand: Command {
             hiddenLimit: hiddenLimit)
         let runner = BenchmarkRunner(design: design, languageModel: languageModel, run: run, scoring: scoring,
                                      semantics: semantics, output: URL(fileURLWithPath: out))
+        try runner.writeConfiguration(copying: configPath)
         let mine = BenchmarkRunner.datasets(datasets, shard: shard, of: shards)
         var progress = ProgressReporter(total: mine.count * units, io: io)
         var generated = 0, skipped = 0
@@ -106,7 +107,7 @@ public enum BenchmarkCommand: Command {
                 continue
             }
             var done = 0
-            _ = try runner.generate(index) { unit in
+            _ = try await runner.generate(index) { unit in
                 progress.advance(by: unit - done, note: "dataset \(index)")
                 done = unit
             }

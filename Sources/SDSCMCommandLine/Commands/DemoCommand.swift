@@ -26,7 +26,7 @@ public enum DemoCommand: Command {
         .flag("json", "Print the numbers as JSON."),
     ]
 
-    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else {
             throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'")
         }
@@ -59,13 +59,13 @@ public enum DemoCommand: Command {
             io.print("")
             io.print("Five units sampled from the SD-SCM (seed \(seed)):")
         }
-        let examples = try sampler.sample(units: 0..<5)
+        let examples = try await sampler.sample(units: 0..<5)
         if !json { for unit in examples { io.print("  \(unit.index): " + unit.document) } }
 
         // One counterfactual, side by side: the first example that received the control.
         let factual = examples.first { $0.values[treatmentIndex] == control } ?? examples[0]
         let other = factual.values[treatmentIndex] == control ? treated : control
-        let counterfactual = try sampler.counterfactual(of: factual, interventions: [treatment: .value(other)])
+        let counterfactual = try await sampler.counterfactual(of: factual, interventions: [treatment: .value(other)])
         if !json {
             io.print("")
             io.print("Unit \(factual.index) had \(treatment) = \(factual.values[treatmentIndex]). Had it been \(other) (shared noise):")
@@ -81,18 +81,17 @@ public enum DemoCommand: Command {
         }
 
         // Effects on P(recovered).
-        let exactATE = try ExactInference(model: model).averageTreatmentEffect(
+        let exactATE = try await ExactInference(model: model).averageTreatmentEffect(
             treatment: treatment, outcome: outcome, value: "recovered", treated: treated, control: control)
-        var contrasts: [Double] = []
-        var observed: [(treated: Bool, recovered: Bool)] = []
-        contrasts.reserveCapacity(units)
-        for index in 0..<units {
-            let unit = try sampler.sample(unit: index)
-            let y1 = try sampler.counterfactual(of: unit, interventions: [treatment: .value(treated)]).values[outcomeIndex] == "recovered"
-            let y0 = try sampler.counterfactual(of: unit, interventions: [treatment: .value(control)]).values[outcomeIndex] == "recovered"
-            contrasts.append((y1 ? 1 : 0) - (y0 ? 1 : 0))
-            observed.append((unit.values[treatmentIndex] == treated, unit.values[outcomeIndex] == "recovered"))
+        let rows = try await model.mapUnits(Array(0..<units)) { index in
+            let unit = try await sampler.sample(unit: index)
+            let y1 = try await sampler.counterfactual(of: unit, interventions: [treatment: .value(treated)]).values[outcomeIndex] == "recovered"
+            let y0 = try await sampler.counterfactual(of: unit, interventions: [treatment: .value(control)]).values[outcomeIndex] == "recovered"
+            return (contrast: Double((y1 ? 1 : 0) - (y0 ? 1 : 0)),
+                    treated: unit.values[treatmentIndex] == treated, recovered: unit.values[outcomeIndex] == "recovered")
         }
+        let contrasts = rows.map(\.contrast)
+        let observed = rows.map { (treated: $0.treated, recovered: $0.recovered) }
         let mean = contrasts.reduce(0, +) / Double(units)
         let variance = contrasts.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(units - 1, 1))
         let standardError = (variance / Double(units)).squareRoot()

@@ -1,17 +1,22 @@
+import Foundation
+import SDSCMBenchmarks
 import SDSCMEstimators
 import SDSCMEvaluation
-import Foundation
 
 /// `sdscm evaluate`: treatment-effect estimators over benchmark datasets, with a report in the paper's format.
 public enum EvaluateCommand: Command {
     public static let name = "evaluate"
     public static let summary = "Run effect estimators over benchmark CSVs and write a report (tables, results.csv, SVG plots)."
-    public static let synopsis = "sdscm evaluate --data <dir> [--view all|hidden] [--estimators list] [--one-hot] --report <dir>"
+    public static let synopsis = "sdscm evaluate --data <dir> [--config <json>] [--view all|hidden] [--estimators list] [--one-hot] --report <dir>"
     public static let discussion = """
-        Reads every CSV in --data (and in its extended/ folder): the reference's layout (outcome logP(Xy=0), \
-        treatment X12-style code, covariates X0..X(t-1) for view all and X4..X(t-1) for view hidden, ITE from the \
-        two do() columns) or SDSCM's extended layout (outcome logP(Y=y0) of the factual arm, exact ITE; view \
-        hidden uses the covariates of the matching hidden/ table), detected by the header. Runs the estimators per \
+        Reads every CSV in --data (and in its extended/ folder) with the columns of the benchmark's design: \
+        --config, else the config.json that sdscm benchmark writes into the folder (or its parent). Either the \
+        reference's layout (outcome logP(Xy=0), treatment Xt, ITE from the two do() columns) or SDSCM's extended \
+        layout (outcome logP(Y=y0) of the factual arm, exact ITE), recognized by the header the design gives. \
+        View all adjusts for the treatment's non-descendants, view hidden for those not marked exogenous \
+        (categorical values coded by their position in the variable's domain, or one-hot). Reference-layout \
+        tables without a design (the reference's released CSVs) are read by their header with covariates \
+        X0..X(t-1) and no hidden view; pass their configuration with --config for it. Runs the estimators per \
         dataset in parallel and writes report.md (ATE R² and RMSE across datasets as the paper's Table 1; mean CATE \
         R² in the paper's and scikit-learn's orientations and median standardized √PEHE as Table 2; interval \
         coverage), results.csv (dataset,view,estimator,ate_hat,sate,ate_se,ate_lower,ate_upper,sqrt_pehe,\
@@ -20,13 +25,14 @@ public enum EvaluateCommand: Command {
         """
     public static let options: [OptionSpec] = [
         .value("data", "DIR", "Folder of benchmark CSVs (reference or extended layout)."),
+        .value("config", "FILE", "The benchmark's configuration (default: config.json in the data folder or its parent)."),
         .value("view", "VIEW", "Covariate view: all or hidden (default: both)."),
         .value("estimators", "LIST", "Comma-separated estimator names (default: all)."),
         .flag("one-hot", "Encode categorical covariates as indicators instead of integer codes."),
         .value("report", "DIR", "Output folder for report.md, results.csv and the figures."),
     ]
 
-    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
         guard let data = arguments.value("data") else { throw UsageError(command: name, "missing --data <dir>") }
         guard let report = arguments.value("report") else { throw UsageError(command: name, "missing --report <dir>") }
@@ -45,8 +51,11 @@ public enum EvaluateCommand: Command {
             }
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        let files = try EvaluationDataset.files(in: URL(fileURLWithPath: data))
-        let datasets = try files.map { try EvaluationDataset(url: $0, oneHot: arguments.flag("one-hot")) }
+        let folder = URL(fileURLWithPath: data)
+        let files = try EvaluationDataset.files(in: folder)
+        let design = try arguments.value("config").map { try BenchmarkDesign(path: $0) } ?? EvaluationDataset.design(near: folder)
+        let schema = try design.map(BenchmarkSchema.init(design:))
+        let datasets = try files.map { try EvaluationDataset(url: $0, schema: schema, oneHot: arguments.flag("one-hot")) }
         let results = try Evaluation.run(datasets, views: views, estimators: estimators)
         let present = views.filter { view in results.contains { $0.view == view } }
         try EvaluationReport.write(results, to: URL(fileURLWithPath: report), source: data,

@@ -21,7 +21,7 @@ public enum ExactCommand: Command {
         .flag("json", "Print JSON."),
     ]
 
-    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else {
             throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'")
         }
@@ -29,12 +29,11 @@ public enum ExactCommand: Command {
         let interventions = try CausalOptions.interventions(arguments, command: name)
         let configuration = try CausalOptions.configuration(arguments, command: name)
         let model = try CausalOptions.model(configuration, arguments, command: name)
-        let marginals = try ExactInference(model: model, limit: limit).marginals(interventions: interventions)
+        let marginals = try await ExactInference(model: model, limit: limit).marginals(interventions: interventions)
         let counters = model.counters
-        let ordered = model.graph.variables.filter { marginals[$0.name] != nil }
         if arguments.flag("json") {
-            let members = ordered.map { variable in
-                (variable.name, JSONValue.object(zip(variable.values!, marginals[variable.name]!).map { ($0, JSONValue.double($1)) }))
+            let members = marginals.distributions.map { distribution in
+                (distribution.variable, JSONValue.object(zip(distribution.values, distribution.probabilities).map { ($0, JSONValue.double($1)) }))
             }
             io.print(JSONValue.object([
                 ("marginals", .object(members)),
@@ -43,9 +42,9 @@ public enum ExactCommand: Command {
                                       ("cache_hits", .int(counters.cacheHits))])),
             ]).rendered())
         } else {
-            for variable in ordered {
-                io.print(variable.name)
-                for (value, probability) in zip(variable.values!, marginals[variable.name]!) {
+            for distribution in marginals.distributions {
+                io.print(distribution.variable)
+                for (value, probability) in zip(distribution.values, distribution.probabilities) {
                     io.print("  " + String(format: "%.6f", probability) + "  " + value)
                 }
             }

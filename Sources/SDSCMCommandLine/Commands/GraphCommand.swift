@@ -15,7 +15,7 @@ public enum GraphCommand: Command {
         .value("format", "FORMAT", "dot (default) or mermaid."),
     ]
 
-    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else {
             throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'")
         }

@@ -24,7 +24,7 @@ public enum InspectCommand: Command {
     /// Elements shown from a summarised array.
     static let headLength = 8
 
-    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.count == 1 else {
             throw UsageError(
                 command: name,

@@ -32,7 +32,7 @@ public enum SampleCommand: Command {
         .value("out", "FILE", "The CSV file to write."),
     ]
 
-    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else {
             throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'")
         }
@@ -61,29 +61,29 @@ public enum SampleCommand: Command {
             }
             return header
         }
-        func fields(_ unit: SampledUnit) -> [String] {
+        @Sendable func fields(_ unit: SampledUnit) -> [String] {
             var row = unit.values + [unit.document]
             if logprobs {
                 for (index, variable) in variables.enumerated() where variable.values != nil {
-                    row += unit.logProbabilities[index]!.map(CSVTable.number)
+                    row += unit.logProbabilities[index]!.map(DataTable.number)
                 }
             }
             return row
         }
-        var table = CSVTable(header: ["unit"] + columns(suffix: "") + arms.flatMap { columns(suffix: "|" + $0.label) })
+        var table = DataTable(header: ["unit"] + columns(suffix: "") + arms.flatMap { columns(suffix: "|" + $0.label) })
         let start = DispatchTime.now().uptimeNanoseconds
         // Units in batched blocks: their language-model scoring shares passes (same bytes as one by one).
-        let rows = try model.batched(Array(0..<units)) { unit -> [String] in
-            let factual = try sampler.sample(unit: unit, interventions: interventions)
+        let rows = try await model.mapUnits(Array(0..<units)) { unit -> [String] in
+            let factual = try await sampler.sample(unit: unit, interventions: interventions)
             var row = [String(unit)] + fields(factual)
             for arm in arms {
-                row += fields(try sampler.counterfactual(of: factual, interventions: arm.interventions,
-                                                         semantics: semantics, label: arm.label))
+                row += fields(try await sampler.counterfactual(of: factual, interventions: arm.interventions,
+                                                               semantics: semantics, label: arm.label))
             }
             return row
         }
-        for row in rows { table.append(row) }
-        try AtomicFile.write(Data(table.rendered.utf8), to: out)
+        for row in rows { try table.append(row) }
+        try AtomicFile.write(Data(table.csv.utf8), to: out)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let counters = model.counters
         io.print(String(format: "wrote %d units to %@ in %.2f s (contexts scored %d, tokens evaluated %d, cache hits %d)",

@@ -24,7 +24,7 @@ public enum TokenizeCommand: Command {
         .flag("json", "Print {\"ids\": [...], \"pieces\": [...]}."),
     ]
 
-    public static func run(_ arguments: ParsedArguments, io: CommandIO) throws {
+    public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         let model = try ModelOptions.modelPath(arguments)
         guard arguments.positionals.count == 1 else {
             throw UsageError(

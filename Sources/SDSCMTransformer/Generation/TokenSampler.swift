@@ -17,10 +17,6 @@ public struct TokenSampler: Sendable {
     /// The Philox stream reserved for token generation (other components use other streams of the same seed).
     public static let stream: UInt64 = 0x6765_6E65_7261_7465  // "generate"
 
-    /// The largest Gumbel value the noise can produce (from the largest open-interval uniform): lets the
-    /// sampler skip tokens that provably cannot win without changing the result.
-    static let largestGumbel = Philox.gumbel(Philox.openUnitInterval(.max))
-
     /// A sampler at `temperature` (≥ 0, finite) keyed by `seed`.
     public init(temperature: Double, seed: UInt64) throws {
         guard temperature >= 0 && temperature.isFinite else {
@@ -39,23 +35,14 @@ public struct TokenSampler: Sendable {
     /// The token chosen after seeing `logits` for the token at absolute position `position`.
     public func sample(logits: [Float], position: Int) -> Int {
         precondition(!logits.isEmpty, "sampling needs at least one logit")
-        var top = 0
-        for index in logits.indices where logits[index] > logits[top] { top = index }
-        guard temperature > 0 else { return top }
-        // Start from the most likely token; any token whose scaled logit plus the largest possible noise is
-        // below the best score so far cannot win (strictly below, so ties are not skipped either).
-        let scale = 1 / temperature
-        var best = top
-        var bestScore = Double(logits[top]) * scale + noise(position: position, token: top)
-        for index in logits.indices where index != top {
-            let scaled = Double(logits[index]) * scale
-            guard scaled + Self.largestGumbel >= bestScore else { continue }
-            let score = scaled + noise(position: position, token: index)
-            if score > bestScore || (score == bestScore && index < best) {
-                best = index
-                bestScore = score
-            }
+        guard temperature > 0 else {
+            var top = 0
+            for index in logits.indices where logits[index] > logits[top] { top = index }
+            return top
         }
-        return best
+        let scale = 1 / temperature
+        return GumbelMax.argmax(count: logits.count, noiseBound: GumbelMax.largestPhiloxGumbel,
+                                weight: { Double(logits[$0]) * scale },
+                                noise: { noise(position: position, token: $0) }) ?? 0
     }
 }

@@ -1,26 +1,53 @@
 import Foundation
-import SDSCMRandomness
 
-/// Gumbel-max sampling and its posterior, over log-weights where `-infinity` marks an impossible entry.
+/// Gumbel-max sampling and its posterior, over log-weights where `-infinity` marks an impossible entry: the one
+/// implementation behind categorical mechanisms, free-text tokens, counterfactual abduction and `sdscm generate`.
 ///
 /// A categorical draw `X = argmax_j(θ_j + G_j)` with iid standard Gumbel `G` has `P(X = j) = softmax(θ)_j`. Given
 /// an observed `X = k`, the noise's posterior is sampled top-down (Maddison et al.; Oberst & Sontag 2019): the
 /// maximum `T = log Σ e^θ + Gumbel` is independent of the argmax, entry k takes T, every other possible entry a
 /// Gumbel(θ_j) truncated below T, and impossible entries keep unconstrained prior noise.
 public enum GumbelMax {
-    /// `argmax_j(θ_j + noise(j))` over entries with finite θ; ties go to the lower index. Nil when every entry is
-    /// impossible.
-    public static func sample(_ logWeights: [Double], noise: (Int) -> Double) -> Int? {
-        var best: Int?
-        var bestScore = -Double.infinity
-        for (index, weight) in logWeights.enumerated() where weight > -.infinity {
-            let score = weight + noise(index)
-            if best == nil || score > bestScore {
+    /// The largest standard Gumbel variate `Philox.gumbel(Philox.openUnitInterval(_:))` can produce. With noise
+    /// bounded by it, an entry whose weight plus the bound cannot reach the best score so far is skipped without
+    /// computing its noise, which leaves the argmax unchanged (a vocabulary of 49k tokens needs a few hundred).
+    public static let largestPhiloxGumbel = Philox.gumbel(Philox.openUnitInterval(.max))
+
+    /// `argmax_j(weight(j) + noise(j))` over the `count` entries with finite weight; ties go to the lower index,
+    /// nil when every entry is impossible. `noiseBound` is an upper bound on every `noise(j)` (infinity when
+    /// unknown, e.g. posterior noise); a finite bound lets entries that cannot win be skipped.
+    @inlinable
+    public static func argmax(count: Int, noiseBound: Double = .infinity, weight: (Int) -> Double,
+                              noise: (Int) -> Double) -> Int? {
+        // Start from the most likely entry (lower index on ties), where the winner usually is.
+        var top = -1
+        var topWeight = -Double.infinity
+        for index in 0..<count {
+            let w = weight(index)
+            if w > topWeight {
+                top = index
+                topWeight = w
+            }
+        }
+        guard top >= 0 else { return nil }
+        var best = top
+        var bestScore = topWeight + noise(top)
+        for index in 0..<count where index != top {
+            let w = weight(index)
+            guard w > -.infinity, w + noiseBound >= bestScore else { continue }
+            let score = w + noise(index)
+            if score > bestScore || (score == bestScore && index < best) {
                 best = index
                 bestScore = score
             }
         }
         return best
+    }
+
+    /// `argmax_j(θ_j + noise(j))` over entries with finite θ (see `argmax(count:noiseBound:weight:noise:)`).
+    @inlinable
+    public static func sample(_ logWeights: [Double], noiseBound: Double = .infinity, noise: (Int) -> Double) -> Int? {
+        argmax(count: logWeights.count, noiseBound: noiseBound, weight: { logWeights[$0] }, noise: noise)
     }
 
     /// A posterior draw of the noise vector given that `observed` was the argmax: `uniform(j)` supplies an
