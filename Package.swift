@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "SDSCMTensorsTests", dependencies: ["SDSCMGGUF", "SDSCMTensors", "SDSCMTestSupport"],
                     swiftSettings: computeSettings),
         .testTarget(name: "SDSCMTokenizersTests", dependencies: ["SDSCMGGUF", "SDSCMTokenizers", "SDSCMTestSupport"]),
-        .testTarget(name: "SDSCMTransformerTests", dependencies: ["SDSCMTransformer", "SDSCMGGUF", "SDSCMRandomness", "SDSCMEngine", "SDSCMTestSupport"],
+        .testTarget(name: "SDSCMTransformerTests", dependencies: ["SDSCMTransformer", "SDSCMGGUF", "SDSCMTensors", "SDSCMTokenizers", "SDSCMRandomness", "SDSCMEngine", "SDSCMTestSupport"],
                     swiftSettings: computeSettings),
         .testTarget(name: "SDSCMRandomnessTests", dependencies: ["SDSCMRandomness"]),
         .testTarget(name: "SDSCMCoreTests", dependencies: ["SDSCM", "SDSCMRandomness", "SDSCMTestSupport"]),

@@ -26,6 +26,7 @@ let package = Package(
     targets: [
         .executableTarget(name: "OwnLanguageModel", dependencies: [sdscm]),
         .executableTarget(name: "NameCollisions", dependencies: [sdscm] + standIns),
+        .executableTarget(name: "QuickStart", dependencies: [sdscm, engine]),
         .executableTarget(name: "ReadGGUF", dependencies: [engine]),
         .executableTarget(name: "ClinicCounterfactuals", dependencies: [sdscm, engine]),
         .executableTarget(name: "ConfounderCollider", dependencies: [sdscm, engine, bundled]),

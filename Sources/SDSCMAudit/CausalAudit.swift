@@ -12,9 +12,13 @@ import SDSCM
 /// sampled outcomes, with a percentile bootstrap interval over units (resampled by counter-based noise). The
 /// flip rate is the share of units whose sampled outcome under do(a) differs from that under do(baseline).
 public struct CausalAudit: Sendable {
+    /// The causal model whose language model is audited.
     public let model: CausalModel
+    /// Index of the attribute variable in the model's graph.
     public let attribute: Int
+    /// Index of the outcome variable in the model's graph.
     public let outcome: Int
+    /// Seed of the units' noise and of the bootstrap resamples.
     public let seed: UInt64
 
     /// Why an audit cannot run.
@@ -22,6 +26,7 @@ public struct CausalAudit: Sendable {
         case needsCategorical(String)
         case notADescendant(attribute: String, outcome: String)
 
+        /// The message, naming the variable at fault.
         public var description: String {
             switch self {
             case .needsCategorical(let name): return "'\(name)' must be categorical to be audited"
@@ -48,27 +53,39 @@ public struct CausalAudit: Sendable {
 
     /// One unit under every attribute value.
     public struct UnitRecord: Sendable {
+        /// The unit's index (its noise key).
         public var unit: Int
+        /// The attribute's value as sampled, before any intervention.
         public var factualAttribute: String
+        /// The outcome's value as sampled, before any intervention.
         public var factualOutcome: String
         /// Per attribute value: the counterfactual outcome (shared noise) and its distribution.
         public var outcomes: [String]
+        /// Per attribute value: the probability of each outcome value, in domain order.
         public var probabilities: [[Double]]
     }
 
     /// An effect estimate with its interval.
     public struct Effect: Sendable, Codable {
+        /// The attribute value intervened on (compared with the baseline).
         public var attributeValue: String
+        /// The outcome value whose probability changes.
         public var outcomeValue: String
+        /// Mean over units of the change in that outcome value's probability, do(attribute value) minus do(baseline).
         public var estimate: Double
+        /// Lower end of the 95% percentile bootstrap interval (the 2.5% quantile).
         public var lower: Double
+        /// Upper end of the 95% percentile bootstrap interval (the 97.5% quantile).
         public var upper: Double
     }
 
     /// Per attribute value: mean counterfactual probabilities and sampled-outcome frequencies.
     public struct Breakdown: Sendable, Codable {
+        /// The attribute value intervened on.
         public var attributeValue: String
+        /// Outcome value → its probability under this intervention, averaged over units.
         public var meanProbabilities: [String: Double]
+        /// Outcome value → share of units whose counterfactual outcome is that value (0 to 1).
         public var frequencies: [String: Double]
         /// Share of units whose outcome differs from the baseline's (0 for the baseline).
         public var flipRate: Double
@@ -76,13 +93,21 @@ public struct CausalAudit: Sendable {
 
     /// Everything an audit reports (`audit.json`).
     public struct Result: Sendable, Codable {
+        /// The attribute variable's name.
         public var attribute: String
+        /// The outcome variable's name.
         public var outcome: String
+        /// The attribute value every effect is measured against.
         public var baseline: String
+        /// Number of units sampled.
         public var units: Int
+        /// Seed of the units' noise and of the bootstrap.
         public var seed: UInt64
+        /// Number of bootstrap resamples behind each interval.
         public var bootstrapSamples: Int
+        /// One effect per non-baseline attribute value and outcome value.
         public var effects: [Effect]
+        /// One breakdown per attribute value, the baseline included.
         public var breakdown: [Breakdown]
         /// Share of units whose outcome changes for some attribute value.
         public var anyFlipRate: Double

@@ -11,11 +11,17 @@ import SDSCM
 /// large run without talking to each other; each rewrites `manifest.json` from the per-dataset manifests it
 /// finds when it finishes.
 public struct BenchmarkRunner {
+    /// The benchmark: its configuration, treatment, arms and outcome.
     public let design: BenchmarkDesign
+    /// The language model behind the mechanisms (nil when no variable needs one).
     public let languageModel: (any LanguageModel)?
+    /// The run's settings, recorded in every manifest; datasets of another run are never reused.
     public let run: BenchmarkManifest.Run
+    /// How candidates are scored by the language model.
     public let scoring: ScoringMode
+    /// Semantics of the reference table's counterfactual columns.
     public let semantics: CounterfactualSemantics
+    /// The folder the datasets and manifests are written into.
     public let output: URL
     /// The run's limit on hidden assignments per unit.
     public var hiddenLimit: Int { run.hiddenLimit }

@@ -4,8 +4,11 @@ import SDSCM
 /// Generates one benchmark dataset: N units of one variation, with every counterfactual arm and the exact
 /// ground truth, as the three tables SDSCM writes.
 public struct DatasetGenerator: Sendable {
+    /// The benchmark: treatment, arms and outcome.
     public let design: BenchmarkDesign
+    /// The causal model of this dataset's variation.
     public let model: CausalModel
+    /// Draws the units and their counterfactuals, with noise keyed by the dataset's noise seed.
     public let sampler: Sampler
     /// Semantics of the reference table's counterfactual columns (the extended table always uses shared noise).
     public let semantics: CounterfactualSemantics

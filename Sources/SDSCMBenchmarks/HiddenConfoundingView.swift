@@ -13,6 +13,7 @@ public enum HiddenConfoundingError: Error, Equatable, Sendable, CustomStringConv
     /// An exogenous variable descends from the treatment.
     case exogenousDescendant(String)
 
+    /// The reason, as the manifest's `hidden_skipped` records it.
     public var description: String {
         switch self {
         case .noExogenousVariables: return "no variable is exogenous, so there is nothing to hide"

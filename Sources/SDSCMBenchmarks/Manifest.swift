@@ -4,9 +4,12 @@ import Foundation
 public struct BenchmarkManifest: Codable, Sendable {
     /// A file and its SHA-256.
     public struct FileRecord: Codable, Sendable, Hashable {
+        /// Path relative to the output folder (for the configuration and model: the file's name).
         public var path: String
+        /// Lowercase hex SHA-256 of the file's contents.
         public var sha256: String
 
+        /// A record of the file at `path` with digest `sha256`.
         public init(path: String, sha256: String) {
             self.path = path
             self.sha256 = sha256
@@ -15,17 +18,27 @@ public struct BenchmarkManifest: Codable, Sendable {
 
     /// One dataset: its variation, phrasings, noise seed, files and cost.
     public struct Dataset: Codable, Sendable {
+        /// The dataset's number j in the run (0-based).
         public var index: Int
+        /// Its phrasing variation, j mod the run's variations.
         public var variation: Int
+        /// The phrasing index of every variable in that variation, in declaration order (`phrasing_indices`).
         public var phrasingIndices: [Int]
+        /// Seed of the dataset's noise, derived from the run seed and the index (`noise_seed`).
         public var noiseSeed: UInt64
+        /// Number of units (rows).
         public var units: Int
+        /// The dataset's files by kind: `reference`, `extended` and, unless skipped, `hidden`.
         public var files: [String: FileRecord]
         /// Why the hidden-confounding view is missing, if it is.
         public var hiddenSkipped: String?
+        /// Distinct (variable, context) pairs the mechanisms evaluated (`contexts_scored`).
         public var contextsScored: Int
+        /// Tokens the language model ran for this dataset, cache hits excluded (`tokens_evaluated`).
         public var tokensEvaluated: Int
+        /// Mechanism evaluations answered from the memo (`cache_hits`).
         public var cacheHits: Int
+        /// Wall-clock time spent generating the dataset, in seconds.
         public var seconds: Double
 
         enum CodingKeys: String, CodingKey {
@@ -37,24 +50,40 @@ public struct BenchmarkManifest: Codable, Sendable {
 
     /// The run's settings, identical for every dataset of it.
     public struct Run: Codable, Sendable, Equatable {
+        /// Version of SDSCM that generated the run (`sdscm_version`).
         public var sdscmVersion: String
+        /// File name stem of the datasets (`<name>_<j>.csv`).
         public var name: String
+        /// The configuration file (its name and SHA-256).
         public var config: FileRecord
+        /// The configuration's format: `sdscm` or `reference` (`config_format`).
         public var configFormat: String
+        /// The GGUF model file (its name and SHA-256); nil when no variable needs a language model.
         public var model: FileRecord?
+        /// The model's architecture name, e.g. `llama` (`model_architecture`); nil without a model.
         public var modelArchitecture: String?
+        /// The run seed, from which every dataset's noise seed is derived.
         public var seed: UInt64
+        /// Number of datasets in the whole run (all shards).
         public var datasets: Int
+        /// Units (rows) per dataset.
         public var units: Int
+        /// Number of phrasing variations; dataset j uses variation j mod this.
         public var variations: Int
+        /// Candidate scoring mode: `sum`, `mean` or `reference`.
         public var scoring: String
+        /// Counterfactual semantics of the reference tables: `shared-noise` or `paper`.
         public var semantics: String
+        /// Name of the treatment variable.
         public var treatment: String
+        /// The treatment values compared, in arm order.
         public var arms: [String]
+        /// Name of the outcome variable.
         public var outcome: String
         /// Largest number of joint hidden assignments enumerated per unit for the hidden view's CATE.
         public var hiddenLimit: Int
 
+        /// The settings of a run; `hiddenLimit` defaults to 32.
         public init(sdscmVersion: String, name: String, config: FileRecord, configFormat: String, model: FileRecord?,
                     modelArchitecture: String?, seed: UInt64, datasets: Int, units: Int, variations: Int, scoring: String,
                     semantics: String, treatment: String, arms: [String], outcome: String, hiddenLimit: Int = 32) {
@@ -83,7 +112,9 @@ public struct BenchmarkManifest: Codable, Sendable {
         }
     }
 
+    /// The run's settings.
     public var run: Run
+    /// The datasets whose manifests were found complete, in index order.
     public var datasets: [Dataset]
     /// Sum of the datasets' generation times (several shards may run at once).
     public var seconds: Double

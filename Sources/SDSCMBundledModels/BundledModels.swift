@@ -12,7 +12,9 @@ import SDSCMEngine
 public enum BundledModels {
     /// Why a bundled resource could not be found (a build that dropped the resource bundle).
     public struct MissingResource: Error, CustomStringConvertible {
+        /// The missing file's name, with its extension.
         public let name: String
+        /// The message, naming the missing file.
         public var description: String { "the bundled resource '\(name)' is missing from this build" }
     }
 

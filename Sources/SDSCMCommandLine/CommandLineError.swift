@@ -7,11 +7,13 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
     /// What was wrong, in one line.
     public let message: String
 
+    /// A mistake made with `command` (empty for the top level), described by `message`.
     public init(command: String, _ message: String) {
         self.command = command
         self.message = message
     }
 
+    /// The message alone; the caller adds the pointer to the command's help.
     public var description: String { message }
 }
 

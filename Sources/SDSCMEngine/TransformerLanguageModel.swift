@@ -63,17 +63,22 @@ public final class TransformerLanguageModel: TokenLevelLanguageModel {
         self.init(model: try TransformerModel(path: path, threads: threads, numerics: numerics))
     }
 
+    /// The number of token ids in the model's vocabulary.
     public var vocabularySize: Int { model.vocabularySize }
+    /// The vocabulary's end-of-generation tokens (EOS, EOT and the like).
     public var endOfGeneration: Set<Int> { model.tokenizer.vocabulary.endOfGeneration }
+    /// BOS, or else EOS (the document separator of models without a BOS).
     public var startToken: Int? { model.tokenizer.vocabulary.bos ?? model.tokenizer.vocabulary.eos }
 
     /// Tokens fed through the transformer so far (prefix-cache hits are not counted).
     public var tokensEvaluated: Int { state.withLock { $0.tokensEvaluated } }
 
+    /// The model's own tokenizer, reading special-token text as plain text.
     public func tokenize(_ text: String, addSpecial: Bool) throws -> [Int] {
         model.tokenizer.encode(text, addSpecial: addSpecial, parseSpecial: false)
     }
 
+    /// The tokens' text; special tokens render as nothing.
     public func detokenize(_ tokens: [Int]) throws -> String {
         try model.tokenizer.vocabulary.decode(tokens)
     }
@@ -121,10 +126,12 @@ public final class TransformerLanguageModel: TokenLevelLanguageModel {
         }
     }
 
+    /// The next-token log-probabilities after each context, retaining their caches for later extension.
     public func nextTokenLogProbabilities(after contexts: [[Int]]) throws -> [[Float]] {
         try nextTokenLogProbabilities(after: contexts, retaining: true)
     }
 
+    /// All contexts in one batch, each from its longest retained prefix; `retaining: false` keeps no cache of them.
     public func nextTokenLogProbabilities(after contexts: [[Int]], retaining: Bool) throws -> [[Float]] {
         guard !contexts.isEmpty else { return [] }
         guard contexts.allSatisfy({ !$0.isEmpty }) else { throw LanguageModelError.emptyContext }

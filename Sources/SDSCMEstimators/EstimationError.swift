@@ -9,6 +9,7 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
     /// An estimator name that does not exist.
     case unknownEstimator(String)
 
+    /// The message, naming what is wrong with the data or the estimator.
     public var description: String {
         switch self {
         case .invalidData(let message): return "invalid data: \(message)"

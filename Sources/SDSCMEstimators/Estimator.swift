@@ -2,8 +2,11 @@ import Foundation
 
 /// Observational data for one treatment-effect estimate: covariates, a binary treatment and an outcome.
 public struct EstimationData: Sendable {
+    /// One row of covariates per unit, the same columns in every row.
     public var covariates: [[Double]]
+    /// Each unit's treatment: 1 treated, 0 control.
     public var treatment: [Int]
+    /// Each unit's observed outcome.
     public var outcome: [Double]
 
     /// Checks that the lengths agree and the treatment is 0/1.
@@ -25,6 +28,7 @@ public struct EstimationData: Sendable {
 
 /// An estimate: the ATE, per-unit CATEs when the method gives them, and a 95% interval when it has one.
 public struct EffectEstimate: Sendable {
+    /// The estimated average treatment effect, E[Y(1) − Y(0)].
     public var ate: Double
     /// τ̂(x_i) for every unit (constant for methods whose effect does not vary).
     public var cate: [Double]

@@ -6,6 +6,7 @@
 public struct LinearFit: Sendable, Hashable {
     /// One coefficient per design column.
     public var coefficients: [Double]
+    /// Mean response minus the fitted coefficients times the mean row.
     public var intercept: Double
     /// Number of singular values kept.
     public var rank: Int

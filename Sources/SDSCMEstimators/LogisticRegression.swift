@@ -7,8 +7,10 @@ import Foundation
 public struct LogisticRegression: Sendable, Hashable {
     /// Intercept first, then one coefficient per covariate.
     public var coefficients: [Double]
+    /// Newton steps taken (at most `maxIterations`; fewer when the coefficients converged).
     public var iterations: Int
 
+    /// Smallest propensity `predict` returns (and 1 − this the largest), so inverse weights stay finite.
     public static let floor = 1e-6
 
     /// Fits P(z = 1 | x).

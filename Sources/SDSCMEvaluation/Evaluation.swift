@@ -4,14 +4,21 @@ import Foundation
 
 /// One estimator on one view of one dataset: the row of `results.csv`.
 public struct EvaluationResult: Sendable {
+    /// The dataset's name: its CSV file name without the extension.
     public var dataset: String
+    /// The covariate view: "all" or "hidden".
     public var view: String
+    /// The estimator that produced the row.
     public var estimator: Estimator
+    /// Number of units (rows) in the dataset.
     public var units: Int
+    /// The estimated ATE.
     public var ateHat: Double
     /// The sample ATE: the mean true ITE.
     public var sate: Double
+    /// Standard error of the estimated ATE, when the estimator has one (empty in the CSV otherwise).
     public var standardError: Double?
+    /// √PEHE: the root mean squared difference between the estimated CATEs and the true ITEs.
     public var sqrtPEHE: Double
     /// √PEHE over the population standard deviation of the outcome.
     public var standardizedPEHE: Double
@@ -24,6 +31,7 @@ public struct EvaluationResult: Sendable {
     public static let header = ["dataset", "view", "estimator", "ate_hat", "sate", "ate_se", "ate_lower", "ate_upper",
                                 "sqrt_pehe", "standardized_pehe", "cate_r2", "cate_r2_paper", "units"]
 
+    /// The row's values in `header`'s order, with the normal 95% interval derived from the standard error.
     public var fields: [String] {
         let interval = standardError.map { EffectEstimate.normalInterval(ateHat, standardError: $0) }
         return [dataset, view, estimator.rawValue, Self.format(ateHat), Self.format(sate),

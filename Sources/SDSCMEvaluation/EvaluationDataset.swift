@@ -9,6 +9,7 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
     case unknownLayout(path: String, reason: String)
     case noDatasets(folder: String)
 
+    /// The message, naming the file or folder at fault.
     public var description: String {
         switch self {
         case .unreadable(let path): return "cannot read '\(path)'"
@@ -29,6 +30,7 @@ public struct EvaluationDataset: Sendable {
 
     /// One covariate set: the estimator input and the truth it is scored against.
     public struct View: Sendable {
+        /// The estimator input: covariates, treatment and outcome.
         public var data: EstimationData
         /// The true per-unit effect on the outcome (ITE; with all covariates it equals the CATE).
         public var ite: [Double]
@@ -36,7 +38,9 @@ public struct EvaluationDataset: Sendable {
         public var covariates: [String]
     }
 
+    /// The file name without its extension.
     public var name: String
+    /// Whether the file is a reference or an extended table.
     public var layout: Layout
     /// What the outcome is (e.g. `logP(X13=0)`).
     public var outcome: String

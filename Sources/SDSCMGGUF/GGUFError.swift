@@ -38,6 +38,7 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No tensor has the requested name.
     case tensorNotFound(String)
 
+    /// The message, naming the offset, key or tensor at fault.
     public var description: String {
         switch self {
         case let .fileUnreadable(path, reason):

@@ -16,6 +16,7 @@ public struct GGUFMetadata: Sendable, Equatable {
         self.index = index
     }
 
+    /// Equal when both hold the same keys and values in the same order.
     public static func == (lhs: GGUFMetadata, rhs: GGUFMetadata) -> Bool {
         lhs.entries.count == rhs.entries.count
             && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }

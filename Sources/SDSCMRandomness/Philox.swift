@@ -74,7 +74,9 @@ public struct Philox: Sendable, Hashable {
         -PortableMath.log(-PortableMath.log(uniform))
     }
 
+    /// Equal when the keys are equal (the generator has no other state).
     public static func == (a: Philox, b: Philox) -> Bool { a.key0 == b.key0 && a.key1 == b.key1 }
+    /// Hashes the key, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(key0)
         hasher.combine(key1)

@@ -12,6 +12,7 @@ public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Operand sizes that do not fit together.
     case shapeMismatch(String)
 
+    /// The message, naming the tensor or type at fault.
     public var description: String {
         switch self {
         case let .unsupportedType(type, operation, tensor):

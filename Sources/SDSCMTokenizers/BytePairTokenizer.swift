@@ -8,6 +8,7 @@ import SDSCMGGUF
 /// pair with the lowest merge rank merges first (leftmost on ties) until no pair has a rank. A final symbol that
 /// is not a token falls back to single-byte tokens.
 public struct BytePairTokenizer: FragmentTokenizer {
+    /// The vocabulary: token texts, attributes, special tokens and flags (the merge ranks are kept separately).
     public let vocabulary: Vocabulary
     let specialTokenMatcher: SpecialTokenMatcher
     private let preTokenizer: PreTokenizer

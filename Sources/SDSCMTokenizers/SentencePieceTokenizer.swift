@@ -5,6 +5,7 @@
 /// highest-scoring vocabulary token merges first (leftmost on ties) until no pair is a token. Characters that never
 /// became a token fall back to `<0xXX>` byte tokens.
 public struct SentencePieceTokenizer: FragmentTokenizer {
+    /// The vocabulary, with its scores, special tokens and flags.
     public let vocabulary: Vocabulary
     let specialTokenMatcher: SpecialTokenMatcher
     /// The token for each byte in byte fallback, or -1 (llama.cpp throws there; we emit the unknown token).

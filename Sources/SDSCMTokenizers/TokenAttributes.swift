@@ -1,6 +1,8 @@
 /// Per-token attributes, as llama.cpp derives them from `tokenizer.ggml.token_type` and from known token texts.
 public struct TokenAttributes: OptionSet, Sendable, Hashable {
+    /// The attribute bits, one per flag below.
     public let rawValue: UInt32
+    /// Attributes from their bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// The unknown-token placeholder.

@@ -33,6 +33,7 @@ protocol FragmentTokenizer: Tokenizer {
 }
 
 extension FragmentTokenizer {
+    /// Splits the text at special tokens, tokenizes each ordinary fragment, and adds BOS/EOS as the vocabulary says.
     public func encode(bytes: [UInt8], addSpecial: Bool, parseSpecial: Bool) -> [Int] {
         var output: [Int32] = []
         output.reserveCapacity(bytes.count / 3 + 2)

@@ -13,6 +13,7 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     /// A token id outside the vocabulary.
     case tokenOutOfRange(Int, vocabularySize: Int)
 
+    /// The message, naming the metadata key or token at fault.
     public var description: String {
         switch self {
         case .unsupportedModel(let model):

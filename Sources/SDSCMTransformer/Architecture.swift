@@ -14,8 +14,11 @@ public struct Architecture: Sendable, Equatable {
 
     /// `general.architecture`.
     public let name: String
+    /// RMSNorm or LayerNorm.
     public let normalization: Normalization
+    /// How rotary embeddings pair channels (`none`: no RoPE).
     public let rotary: RotaryStyle
+    /// Gated SiLU (SwiGLU) or plain GELU feed-forward.
     public let feedForward: FeedForward
     /// Q, K and V come from one fused matrix (`attn_qkv`) laid out [Q | K | V].
     public let fusedQKV: Bool

@@ -12,10 +12,12 @@ public struct OutputRequest: Sendable, Hashable {
 
     /// Index into the request's new tokens: the output is the model's prediction for the token after it.
     public var position: Int
+    /// Raw logits or log-probabilities over the whole vocabulary.
     public var kind: Kind
     /// Token ids whose values are returned, in this order; nil for the whole vocabulary.
     public var vocabulary: [Int]?
 
+    /// An output at `position`; `vocabulary` nil returns every token's value.
     public init(position: Int, kind: Kind, vocabulary: [Int]? = nil) {
         self.position = position
         self.kind = kind
@@ -32,6 +34,7 @@ public struct EvaluationRequest: Sendable {
     /// Outputs wanted, in the order they are returned.
     public var outputs: [OutputRequest]
 
+    /// A request appending `tokens` to cache `cache` and returning `outputs`.
     public init(cache: Int, tokens: [Int], outputs: [OutputRequest]) {
         self.cache = cache
         self.tokens = tokens

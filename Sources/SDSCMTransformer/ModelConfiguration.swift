@@ -2,6 +2,7 @@ import SDSCMGGUF
 
 /// Hyper-parameters of a model, read from `{architecture}.*` metadata with llama.cpp's defaults.
 public struct ModelConfiguration: Sendable, Equatable {
+    /// The architecture named by `general.architecture`.
     public let architecture: Architecture
     /// Width of the residual stream (`embedding_length`).
     public let embeddingLength: Int

@@ -17,6 +17,7 @@ public enum TransformerError: Error, Equatable, Sendable, CustomStringConvertibl
     /// A request refers to something that does not exist (a cache index, an output position).
     case invalidRequest(String)
 
+    /// The message, naming the tensor, hyper-parameter or token at fault.
     public var description: String {
         switch self {
         case .unsupportedArchitecture(let name):

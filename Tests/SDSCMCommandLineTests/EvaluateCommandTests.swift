@@ -37,6 +37,22 @@ import SDSCMTestSupport
         for file in ["report.md", "ate-errors-all.svg", "ate-errors-hidden.svg", "true-ate-histogram.svg"] {
             #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent(file).path), "\(file)")
         }
+        // The columns come from the design: the benchmark folder carries it (config.json), also when only its
+        // extended/ folder is named; tables moved elsewhere need --config.
+        #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("config.json").path))
+        let sub = await Invocation("evaluate", "--data", data.appendingPathComponent("extended").path, "--report", report.path, "--estimators", "dim")
+        #expect(sub.status == 0 && sub.out.contains("views all, hidden"), "\(sub.err)")
+        let moved = folder.appendingPathComponent("moved")
+        try FileManager.default.createDirectory(at: moved, withIntermediateDirectories: true)
+        for j in 0..<3 {
+            try FileManager.default.copyItem(at: data.appendingPathComponent("extended/confounded-tables_\(j).csv"),
+                                             to: moved.appendingPathComponent("confounded-tables_\(j).csv"))
+        }
+        let bare = await Invocation("evaluate", "--data", moved.path, "--report", report.path)
+        #expect(bare.status == 1 && bare.err.contains("--config"), "\(bare.err)")
+        let configured = await Invocation("evaluate", "--data", moved.path, "--config", Fixtures.path("configs/confounded-tables.json"),
+                                          "--report", report.path, "--estimators", "dim")
+        #expect(configured.status == 0, "\(configured.err)")
         #expect(await Invocation("evaluate", "--data", data.path, "--report", report.path, "--estimators", "dim,nope").status == 2)
         #expect(await Invocation("evaluate", "--data", folder.appendingPathComponent("none").path, "--report", report.path).status == 1)
     }

@@ -4,7 +4,8 @@
 #   2. Examples/ (a package depending on SDSCM by path and on Tests/NameCollisionStandIn, whose targets are named
 #      Tokenizers, Transformer, GGUF, …) resolves and builds; the products that import only `SDSCM` build from a
 #      clean scratch folder without compiling one file of the engine (checked in the build log), and run;
-#   3. with SmolLM2 fetched, an example runs a real model through the `SDSCMEngine` product (release build).
+#   3. with SmolLM2 fetched, the README's program and another example run a real model through the `SDSCMEngine`
+#      product (release build).
 #
 #   Tests/Scripts/check-consumer.sh
 set -euo pipefail
@@ -44,7 +45,8 @@ echo "check-consumer: building every example (release)"
 swift build -c release 2>&1 | tail -1
 model="${SDSCM_MODELS:-$root/.models}/SmolLM2-135M-Instruct.Q4_1.gguf"
 if [ -f "$model" ]; then
-    echo "check-consumer: ClinicCounterfactuals on SmolLM2 through SDSCMEngine"
+    echo "check-consumer: the README's program (QuickStart) and ClinicCounterfactuals on SmolLM2 through SDSCMEngine"
+    .build/release/QuickStart "$model"
     .build/release/ClinicCounterfactuals "$model"
 else
     echo "check-consumer: SmolLM2 not fetched; skipped running ClinicCounterfactuals (run Tests/Scripts/fetch-models.sh)"

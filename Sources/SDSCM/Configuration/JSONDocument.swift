@@ -49,11 +49,13 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
     /// What is wrong.
     public let message: String
 
+    /// An error at `path` (e.g. `$.variables[2]`) saying `message`.
     public init(path: String, message: String) {
         self.path = path
         self.message = message
     }
 
+    /// The path and message, as the command line prints them.
     public var description: String { "config \(path): \(message)" }
 }
 

@@ -31,6 +31,7 @@ public enum CausalModelError: Error, Equatable, Sendable, CustomStringConvertibl
     /// A unit whose noise this sampler cannot replay (drawn with another seed or by another model).
     case foreignUnit(unit: Int, reason: String)
 
+    /// The message, naming the variable or query at fault.
     public var description: String {
         switch self {
         case .duplicateVariable(let name): return "variable '\(name)' is defined twice"

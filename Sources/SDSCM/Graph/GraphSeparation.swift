@@ -13,7 +13,7 @@ extension Graph {
     /// descends from the treatment, and `z` blocks every path between them that starts with an arrow into the
     /// treatment. Then `P(outcome | do(treatment)) = Σ_z P(outcome | treatment, z) P(z)`.
     public func satisfiesBackDoor(_ z: Set<String>, treatment: String, outcome: String) throws -> Bool {
-        let t = try index(of: treatment), y = try index(of: outcome)
+        let (t, y) = try treatmentAndOutcome(treatment, outcome)
         let zs = try indices(z)
         guard !zs.contains(t), !zs.contains(y) else {
             throw CausalModelError.unsupportedQuery("an adjustment set cannot contain the treatment or the outcome")
@@ -29,7 +29,7 @@ extension Graph {
     /// `candidateLimit` of them (2^limit subsets) is refused with a typed error.
     public func minimalAdjustmentSets(treatment: String, outcome: String, observed: Set<String>? = nil,
                                       candidateLimit: Int = 20) throws -> [[String]] {
-        let t = try index(of: treatment), y = try index(of: outcome)
+        let (t, y) = try treatmentAndOutcome(treatment, outcome)
         let allowed = try observed.map(indices)
         let descendantsOfT = descendants(of: t)
         let candidates = ancestors(of: t).union(ancestors(of: y)).subtracting(descendantsOfT).subtracting([t, y])
@@ -50,6 +50,12 @@ extension Graph {
     }
 
     // MARK: Implementation
+
+    private func treatmentAndOutcome(_ treatment: String, _ outcome: String) throws -> (Int, Int) {
+        let t = try index(of: treatment), y = try index(of: outcome)
+        guard t != y else { throw CausalModelError.unsupportedQuery("the treatment and the outcome are both '\(treatment)'") }
+        return (t, y)
+    }
 
     private func isBackDoorSet(_ z: Set<Int>, treatment t: Int, outcome y: Int, descendants: Set<Int>) -> Bool {
         guard z.isDisjoint(with: descendants) else { return false }

@@ -22,6 +22,7 @@ public struct Variable: Sendable, Hashable {
         /// Keep the smallest set of most likely tokens whose probability reaches p (1: no limit).
         public var topP: Double
 
+        /// Generation options; by default temperature 1, no top-k or top-p limit, and no stop strings.
         public init(maxTokens: Int, stop: [String] = [], temperature: Double = 1, topK: Int = 0, topP: Double = 1) {
             self.maxTokens = maxTokens
             self.stop = stop
@@ -33,9 +34,12 @@ public struct Variable: Sendable, Hashable {
 
     /// Text around the value: a variable with value v reads `prefix + v + suffix`.
     public struct Phrasing: Sendable, Hashable {
+        /// Text before the value.
         public var prefix: String
+        /// Text after the value.
         public var suffix: String
 
+        /// A phrasing that reads `prefix + value + suffix`.
         public init(prefix: String, suffix: String) {
             self.prefix = prefix
             self.suffix = suffix
@@ -53,6 +57,7 @@ public struct Variable: Sendable, Hashable {
     /// The paper's exogenous flag: kept fixed in paper-semantics counterfactuals and never intervened on there.
     public var exogenous: Bool
 
+    /// A variable; by default phrased as its bare value, a root (no parents) and not exogenous.
     public init(name: String, domain: Domain, phrasings: [Phrasing] = [Phrasing(prefix: "", suffix: "")],
                 parents: [String] = [], exogenous: Bool = false) {
         self.name = name

@@ -7,6 +7,7 @@ public struct CandidateScoringRequest: Sendable, Hashable {
     /// How a candidate's score is computed.
     public var mode: ScoringMode
 
+    /// A request to score `continuations` after `context` (chain-rule sums by default).
     public init(context: String, continuations: [String], mode: ScoringMode = .sum) {
         self.context = context
         self.continuations = continuations
@@ -21,6 +22,7 @@ public struct CandidateScores: Sendable, Hashable {
     /// Tokens of the context and continuations given to the model, cached or not (a cost measure; 0 if unknown).
     public var tokensScored: Int
 
+    /// Scores with an optional token count (0: unknown).
     public init(logWeights: [Double], tokensScored: Int = 0) {
         self.logWeights = logWeights
         self.tokensScored = tokensScored

@@ -57,18 +57,24 @@ public protocol LanguageModel: Sendable {
 }
 
 extension LanguageModel {
+    /// Candidate scoring in every mode, no free text, unless the model says more.
     public var capabilities: LanguageModelCapabilities { .candidateScoringOnly }
+    /// No end-of-generation tokens by default.
     public var endOfGeneration: Set<Int> { [] }
+    /// 0: a model that reports no per-token cost.
     public var tokensEvaluated: Int { 0 }
 
+    /// Throws `LanguageModelError.unsupported`: a candidate-scoring-only model cannot generate free text.
     public func nextTokenDistributions(_ requests: [NextTokenRequest]) async throws -> [NextTokenDistribution] {
         throw LanguageModelError.unsupported(model: identifier, "next-token distributions (free-text variables)")
     }
 
+    /// Throws `LanguageModelError.unsupported`: observed free text cannot be abducted without a tokenizer.
     public func tokens(of text: String) async throws -> [Int] {
         throw LanguageModelError.unsupported(model: identifier, "tokenization (abduction of observed free text)")
     }
 
+    /// Throws `LanguageModelError.unsupported`: free text cannot be generated without detokenization.
     public func text(of tokens: [Int]) async throws -> String {
         throw LanguageModelError.unsupported(model: identifier, "detokenization (free-text variables)")
     }
@@ -92,6 +98,7 @@ public struct LanguageModelCapabilities: Sendable, Hashable {
     /// The next-token distributions `nextTokenDistributions` gives.
     public var nextTokens: NextTokens
 
+    /// Capabilities with these scoring modes and next-token coverage.
     public init(scoringModes: Set<ScoringMode>, nextTokens: NextTokens) {
         self.scoringModes = scoringModes
         self.nextTokens = nextTokens
@@ -120,6 +127,7 @@ public enum LanguageModelError: Error, Equatable, Sendable, CustomStringConverti
     /// A model returned the wrong number of answers or scores.
     case malformedAnswer(model: String, String)
 
+    /// The message, naming the model or token at fault where there is one.
     public var description: String {
         switch self {
         case .emptyContext: return "a prediction needs at least one context token"

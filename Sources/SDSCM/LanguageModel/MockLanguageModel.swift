@@ -63,7 +63,9 @@ public struct MockLanguageModel: TokenLevelLanguageModel {
         }
     }
 
+    /// The number of pieces.
     public var vocabularySize: Int { pieces.count }
+    /// `bos`, if any.
     public var startToken: Int? { bos }
 
     /// Greedy longest-match tokenization; throws when some character is not covered by any piece.
@@ -86,6 +88,7 @@ public struct MockLanguageModel: TokenLevelLanguageModel {
         return ids
     }
 
+    /// The pieces' texts joined; BOS and end-of-generation tokens render as nothing.
     public func detokenize(_ tokens: [Int]) throws -> String {
         try tokens.map { id in
             guard id >= 0 && id < pieces.count else { throw LanguageModelError.tokenOutOfRange(id, vocabularySize: pieces.count) }
@@ -108,6 +111,7 @@ public struct MockLanguageModel: TokenLevelLanguageModel {
         return values.map { $0 - normalizer }
     }
 
+    /// The chain-rule log-probabilities of every request's continuations, one request at a time.
     public func logProbabilities(_ requests: [TokenScoringRequest]) throws -> [[[Double]]] {
         try requests.map { try logProbabilities(of: $0.continuations, after: $0.context) }
     }
@@ -128,6 +132,7 @@ public struct MockLanguageModel: TokenLevelLanguageModel {
         }
     }
 
+    /// The exact next-token distribution after each context, rounded to `Float`.
     public func nextTokenLogProbabilities(after contexts: [[Int]]) throws -> [[Float]] {
         try contexts.map { context in
             guard !context.isEmpty else { throw LanguageModelError.emptyContext }

@@ -7,6 +7,7 @@ public struct NextTokenRequest: Sendable, Hashable {
     /// Token ids generated so far.
     public var continuation: [Int]
 
+    /// A request for the token after `prompt` and the tokens `continuation` already generated.
     public init(prompt: String, continuation: [Int] = []) {
         self.prompt = prompt
         self.continuation = continuation
@@ -50,10 +51,12 @@ public struct NextTokenDistribution: Sendable, Hashable {
     /// The log-probability of entry `index`.
     public func logProbability(at index: Int) -> Float { dense?[index] ?? sparse!.logProbabilities[index] }
 
+    /// Equal when both give the same entries with the same bits.
     public static func == (a: Self, b: Self) -> Bool {
         a.dense == b.dense && a.sparse?.ids == b.sparse?.ids && a.sparse?.logProbabilities == b.sparse?.logProbabilities
     }
 
+    /// Hashes the dense or sparse entries, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(dense)
         hasher.combine(sparse?.ids)

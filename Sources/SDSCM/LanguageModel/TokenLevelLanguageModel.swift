@@ -31,6 +31,7 @@ public struct TokenScoringRequest: Sendable, Hashable {
     /// Token ids of each continuation, scored by the chain rule after `context`.
     public var continuations: [[Int]]
 
+    /// A request to score `continuations` after `context` (which must not be empty).
     public init(context: [Int], continuations: [[Int]]) {
         self.context = context
         self.continuations = continuations
@@ -38,16 +39,21 @@ public struct TokenScoringRequest: Sendable, Hashable {
 }
 
 extension TokenLevelLanguageModel {
+    /// Every scoring mode and the full vocabulary.
     public var capabilities: LanguageModelCapabilities { .full }
 
+    /// Ignores the hint and calls `nextTokenLogProbabilities(after:)`.
     public func nextTokenLogProbabilities(after contexts: [[Int]], retaining: Bool) throws -> [[Float]] {
         try nextTokenLogProbabilities(after: contexts)
     }
 
+    /// Tokenizes and scores the candidates as `ScoringMode` specifies (`CandidateTokenization`).
     public func scoreCandidates(_ requests: [CandidateScoringRequest]) async throws -> [CandidateScores] {
         try CandidateTokenization(model: self).score(requests)
     }
 
+    /// Each prompt tokenized with special tokens (the start token if that gives none), then its continuation;
+    /// the distributions cover the whole vocabulary.
     public func nextTokenDistributions(_ requests: [NextTokenRequest]) async throws -> [NextTokenDistribution] {
         var prompts: [String: [Int]] = [:]
         let contexts = try requests.map { request -> [Int] in
@@ -62,10 +68,12 @@ extension TokenLevelLanguageModel {
         return try nextTokenLogProbabilities(after: contexts).map(NextTokenDistribution.init(logProbabilities:))
     }
 
+    /// `tokenize(_:addSpecial:)` without special tokens.
     public func tokens(of text: String) async throws -> [Int] {
         try tokenize(text, addSpecial: false)
     }
 
+    /// `detokenize(_:)`.
     public func text(of tokens: [Int]) async throws -> String {
         try detokenize(tokens)
     }

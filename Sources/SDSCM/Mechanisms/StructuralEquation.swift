@@ -45,14 +45,18 @@ public protocol StructuralEquation: Sendable {
 }
 
 extension StructuralEquation {
+    /// Memoizable unless the equation says otherwise.
     public var isMemoizable: Bool { true }
+    /// The type's fully qualified name (equations without parameters need no more).
     public var fingerprint: String { String(reflecting: Self.self) }
 }
 
 /// The language model's distribution over the candidates, by the model's scoring mode (the SD-SCM mechanism).
 public struct LanguageModelScoring: StructuralEquation {
+    /// The language-model mechanism (it has no parameters).
     public init() {}
 
+    /// The language model's raw scores of the candidates after the input's context, in the model's scoring mode.
     public func logWeights(_ input: EquationInput, model: CausalModel) async throws -> [Double] {
         try await model.scoreCandidates(input)
     }
@@ -61,8 +65,10 @@ public struct LanguageModelScoring: StructuralEquation {
 /// Free text generated token by token by the language model (the mechanism of `.text` variables). Sampling is
 /// done by the sampler, which applies the variable's temperature, top-k and top-p and keyed per-token noise.
 public struct LanguageModelGeneration: StructuralEquation {
+    /// The free-text mechanism (it has no parameters).
     public init() {}
 
+    /// Throws `needsCategorical`: free text has no categorical distribution; the sampler generates it.
     public func logWeights(_ input: EquationInput, model: CausalModel) async throws -> [Double] {
         throw CausalModelError.needsCategorical(variable: input.variable.name, query: "a categorical distribution")
     }
@@ -70,8 +76,10 @@ public struct LanguageModelGeneration: StructuralEquation {
 
 /// Every value equally likely, whatever the parents (the paper's "sampled manually, e.g., uniformly").
 public struct UniformEquation: StructuralEquation {
+    /// The uniform mechanism (it has no parameters).
     public init() {}
 
+    /// Zero log-weight for every value.
     public func logWeights(_ input: EquationInput, model: CausalModel) async throws -> [Double] {
         [Double](repeating: 0, count: input.variable.values?.count ?? 0)
     }
@@ -84,9 +92,12 @@ public struct UniformEquation: StructuralEquation {
 public struct ProbabilityTable: StructuralEquation, Hashable {
     /// One row: parent values to match, and the probability of each value (by value).
     public struct Row: Sendable, Hashable {
+        /// Parent name → value this row requires; parents not listed match anything (empty: a default row).
         public var when: [String: String]
+        /// Value → probability (or non-negative weight); missing values have probability zero.
         public var probabilities: [String: Double]
 
+        /// A row applying when the parents match `when` (by default, always).
         public init(when: [String: String] = [:], probabilities: [String: Double]) {
             self.when = when
             self.probabilities = probabilities
@@ -106,6 +117,7 @@ public struct ProbabilityTable: StructuralEquation, Hashable {
         rows = [Row(probabilities: probabilities)]
     }
 
+    /// The rows, with keys sorted, so equal tables give equal fingerprints.
     public var fingerprint: String {
         "ProbabilityTable" + rows.map { row in
             "[" + row.when.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "|"
@@ -113,6 +125,7 @@ public struct ProbabilityTable: StructuralEquation, Hashable {
         }.joined()
     }
 
+    /// The log-probabilities of the first matching row; throws `invalidEquation` when no row matches.
     public func logWeights(_ input: EquationInput, model: CausalModel) async throws -> [Double] {
         let values = input.variable.values ?? []
         guard let row = rows.first(where: { row in row.when.allSatisfy { input.parentValues[$0.key] == $0.value } }) else {
@@ -163,8 +176,10 @@ public struct ClosureEquation: StructuralEquation {
         isMemoizable = memoizable
     }
 
+    /// The closure's name and whether it is memoizable.
     public var fingerprint: String { "ClosureEquation(\(name), memoizable: \(isMemoizable))" }
 
+    /// The closure's probabilities as log-weights; throws `valueOutsideDomain` for a value not in the domain.
     public func logWeights(_ input: EquationInput, model: CausalModel) async throws -> [Double] {
         let probabilities = try body(input.parentValues)
         for key in probabilities.keys where !(input.variable.values ?? []).contains(key) {

@@ -31,6 +31,7 @@ public struct NoiseSource: Sendable, Hashable {
     /// The seed every variate is keyed by.
     public let seed: UInt64
 
+    /// The noise keyed by `seed`.
     public init(seed: UInt64) {
         self.seed = seed
     }

@@ -58,6 +58,7 @@ public struct Marginals: Sendable, Hashable {
     /// One distribution per variable.
     public let distributions: [Distribution]
 
+    /// Marginals of these distributions, in the order given.
     public init(_ distributions: [Distribution]) {
         self.distributions = distributions
     }
@@ -79,6 +80,7 @@ public struct MechanismScores: Sendable, Hashable {
     /// `raw` normalized to log-probabilities over the domain.
     public var normalized: [Double]
 
+    /// Scores with their raw log-weights and normalized log-probabilities, one per value.
     public init(raw: [Double], normalized: [Double]) {
         self.raw = raw
         self.normalized = normalized

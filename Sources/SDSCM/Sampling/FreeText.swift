@@ -39,7 +39,13 @@ extension Sampler {
                     entry = processed.sample { self.noise.gumbel(stream, unit: unit, variable: key, position: position, index: UInt64($0)) }
                 case .text(let posterior, let beyond):
                     if position < posterior.count {
-                        entry = GumbelMax.sample(processed.theta) { posterior[position][$0] }
+                        let abducted = posterior[position]
+                        entry = GumbelMax.sample(processed.theta) { entry in
+                            let token = processed.ids?[entry] ?? entry
+                            if let dense = abducted.dense { return dense[token] }
+                            return abducted.listed![token]
+                                ?? Philox.gumbel(self.noise.uniform(.posterior, unit: unit, variable: key, position: abducted.position, index: UInt64(token)))
+                        }
                     } else {
                         entry = processed.sample { self.noise.gumbel(beyond, unit: unit, variable: key, position: position, index: UInt64($0)) }
                     }
@@ -68,7 +74,7 @@ extension Sampler {
     /// shorter than the limit, so that the abducted noise also reproduces where generation stopped), each
     /// abducted from the distribution after the tokens before it (all positions in one batched request).
     func textPosterior(of index: Int, value: String, values: [String?], options: Variable.TextOptions,
-                       unit: Int, key: UInt64, offset: Int) async throws -> [[Double]] {
+                       unit: Int, key: UInt64, offset: Int) async throws -> [TokenPosterior] {
         let languageModel = model.languageModel!
         let variable = model.graph.variables[index].name
         let (prompt, trailing) = self.prompt(of: index, values: values)
@@ -87,9 +93,15 @@ extension Sampler {
                 throw CausalModelError.unsupportedQuery(
                     "the observed text of '\(variable)' is impossible under its sampling settings (token \(position) is excluded by top-k/top-p or not offered by the model)")
             }
-            return GumbelMax.posterior(processed.theta, observed: entry) {
-                noise.uniform(.posterior, unit: unit, variable: key, position: offset + position, index: UInt64($0))
+            // Uniforms keyed by token id (the maximum by a key no token has), so that a counterfactual whose
+            // distribution lists other tokens, or lists them in another order, gives each token its own noise.
+            let ids = processed.ids
+            let noise = GumbelMax.posterior(processed.theta, observed: entry) { entry in
+                let index = ids.map { entry < $0.count ? UInt64($0[entry]) : UInt64.max } ?? UInt64(entry)
+                return self.noise.uniform(.posterior, unit: unit, variable: key, position: offset + position, index: index)
             }
+            guard let ids else { return TokenPosterior(dense: noise, listed: nil, position: offset + position) }
+            return TokenPosterior(dense: nil, listed: Dictionary(uniqueKeysWithValues: zip(ids, noise)), position: offset + position)
         }
     }
 }

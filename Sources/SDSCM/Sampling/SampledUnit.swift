@@ -71,6 +71,7 @@ public struct Provenance: Sendable, Hashable, Codable {
     /// The interventions applied, as `Intervention.describe` writes them (`do()` for none).
     public var interventions: String
 
+    /// A provenance record of how, with which seed and model, and under which interventions a unit was produced.
     public init(kind: Kind, seed: UInt64, model: String, interventions: String) {
         self.kind = kind
         self.seed = seed

@@ -27,7 +27,18 @@ public struct Sampler: Sendable {
         /// A posterior draw for a categorical variable.
         case categorical([Double])
         /// Posterior draws for the observed tokens of a text variable, then prior noise of a stream.
-        case text([[Double]], beyond: NoiseSource.Stream)
+        case text([TokenPosterior], beyond: NoiseSource.Stream)
+    }
+
+    /// The abducted noise of one position of a text variable, by token id.
+    struct TokenPosterior: Sendable {
+        /// Every token's noise, indexed by id (a full-vocabulary distribution).
+        var dense: [Double]?
+        /// The noise of the tokens a top-k distribution listed; any other token keeps its prior noise, keyed by
+        /// its id at `position` of the posterior stream (as an impossible entry of a full distribution does).
+        var listed: [Int: Double]?
+        /// The posterior stream's counter position of this token position.
+        var position: Int
     }
 
     // MARK: Queries

@@ -139,10 +139,20 @@ public struct DataTable: Sendable, Hashable {
         try Data(csv.utf8).write(to: url, options: .atomic)
     }
 
-    /// One field, quoted if needed.
+    /// One field, quoted if needed. Bytes, not `Character`s, are inspected and escaped (as the reader reads them):
+    /// `"\r\n"` is one `Character` equal to neither `"\r"` nor `"\n"`, and a quote or comma followed by a combining
+    /// mark is one `Character` with it, which `Character` comparison and `replacingOccurrences` would miss.
     public static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let quote = UInt8(ascii: "\"")
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == quote || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
+        else { return text }
+        var bytes: [UInt8] = [quote]
+        for byte in text.utf8 {
+            if byte == quote { bytes.append(quote) }
+            bytes.append(byte)
+        }
+        bytes.append(quote)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A number as a field: the shortest decimal that reads back to the same `Double`; `-inf`, `inf` and `nan` as

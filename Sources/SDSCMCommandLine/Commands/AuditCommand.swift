@@ -5,9 +5,13 @@ import SDSCM
 
 /// `sdscm audit`: does an attribute causally change a language model's downstream outcome?
 public enum AuditCommand: Command {
+    /// The command's name on the command line.
     public static let name = "audit"
+    /// One line for `sdscm help`.
     public static let summary = "Audit a language model: the effect of changing an attribute on an outcome, with CI and flip rate."
+    /// The usage line `--help` shows.
     public static let synopsis = "sdscm audit --config <json> [--model <gguf>] --attribute VAR --outcome VAR [--units N] [--seed S] [--baseline VALUE] [--bootstrap B] [--scoring sum|mean|reference] --report <dir>"
+    /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Samples N units (default 1000) and replays each under every value of the attribute with the unit's own \
         noise (shared-noise counterfactuals). Reports, for each non-baseline attribute value and outcome value, the \
@@ -17,6 +21,7 @@ public enum AuditCommand: Command {
         outcome probabilities and outcome frequencies. Writes report.md, audit.json and units.csv (per unit: \
         factual attribute and outcome, and per attribute value the counterfactual outcome and its probabilities).
         """
+    /// The options the command accepts.
     public static let options: [OptionSpec] = [CausalOptions.configSpec] + ModelOptions.specs + [
         .value("attribute", "VAR", "The audited (categorical) variable."),
         .value("outcome", "VAR", "The (categorical) outcome, a descendant of the attribute."),
@@ -28,6 +33,7 @@ public enum AuditCommand: Command {
         .value("report", "DIR", "Output folder."),
     ]
 
+    /// Runs the audit, writes `audit.json`, `units.csv` and `report.md` to the report folder, and prints the effects.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
         guard let attribute = arguments.value("attribute") else { throw UsageError(command: name, "missing --attribute VAR") }

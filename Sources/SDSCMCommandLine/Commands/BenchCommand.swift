@@ -4,12 +4,16 @@ import SDSCMGGUF
 
 /// `sdscm bench …`: throughput measurements, reported as medians of repeated runs.
 public enum BenchCommand: Command {
+    /// The command's name on the command line.
     public static let name = "bench"
+    /// One line for `sdscm help`.
     public static let summary = "Measure model (prompt processing, generation) or tokenizer throughput on this machine."
+    /// The usage line `--help` shows.
     public static let synopsis = """
         sdscm bench --model <file.gguf> [--threads N] [--prompt-tokens P] [--gen-tokens G] [--repetitions R] [--numerics exact|llama.cpp] [--json]
                sdscm bench tokenizer --model <file.gguf> [--input FILE] [--megabytes N] [--repeat R] [--json] [--write-corpus FILE]
         """
+    /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Model (no benchmark name): measured as llama-bench does, so the numbers compare (Tests/Scripts/bench-vs-llamacpp.sh \
         runs both). pp: P tokens (default 256) evaluated in one batch on an empty cache, logits for the last one. \
@@ -22,6 +26,7 @@ public enum BenchCommand: Command {
         MB/s and tokens/s. --write-corpus writes the default corpus to FILE and exits, so other tokenizers (see \
         Tests/Scripts/bench-tokenizer.sh for llama.cpp) can be timed on the same bytes.
         """
+    /// The options the command accepts.
     public static let options: [OptionSpec] = [
         .value("model", "PATH", "The GGUF model file."),
         .value("threads", "N", "Model: compute threads (default: one per processor)."),
@@ -36,6 +41,7 @@ public enum BenchCommand: Command {
         .flag("json", "Print the result as JSON."),
     ]
 
+    /// Runs the model benchmark, or the tokenizer benchmark when the argument is `tokenizer`.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         switch arguments.positionals {
         case []: try ModelBenchmark.run(arguments, io: io)

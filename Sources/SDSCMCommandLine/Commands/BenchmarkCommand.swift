@@ -10,9 +10,13 @@ import Darwin
 
 /// `sdscm benchmark`: treatment-effect benchmark datasets with exact ground truth, resumable and shardable.
 public enum BenchmarkCommand: Command {
+    /// The command's name on the command line.
     public static let name = "benchmark"
+    /// One line for `sdscm help`.
     public static let summary = "Generate treatment-effect benchmark datasets (reference and extended CSVs, manifests)."
+    /// The usage line `--help` shows.
     public static let synopsis = "sdscm benchmark --config <json> [--model <gguf>] --datasets D --units N --seed S --out <dir> [--shard i/n] [--variations V] [--scoring sum|mean|reference] [--semantics shared-noise|paper] [--threads N] [--name NAME] [--hidden-limit H]"
+    /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Reads SDSCM's configuration format or the reference code's (breast_cancer_config.json) unchanged; both \
         need a treatment and an outcome. Dataset j uses variation j mod V (default V = 1), whose phrasings are \
@@ -30,6 +34,7 @@ public enum BenchmarkCommand: Command {
         resumes. --shard i/n generates only datasets j ≡ i (mod n). Scoring defaults to the configuration's \
         (reference for the reference format, else sum).
         """
+    /// The options the command accepts.
     public static let options: [OptionSpec] = [CausalOptions.configSpec] + ModelOptions.specs + [
         .value("datasets", "D", "Number of datasets."),
         .value("units", "N", "Units (rows) per dataset."),
@@ -43,6 +48,7 @@ public enum BenchmarkCommand: Command {
         .value("hidden-limit", "H", "Most joint hidden assignments enumerated per unit for the hidden view's CATE (default 32; 0 skips the view)."),
     ]
 
+    /// Generates this shard's missing datasets, then rewrites `manifest.json`.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
         guard let configPath = arguments.value("config") else { throw UsageError(command: name, "missing --config <file.json>") }

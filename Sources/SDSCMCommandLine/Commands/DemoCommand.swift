@@ -5,9 +5,13 @@ import SDSCMEngine
 
 /// `sdscm demo`: the whole stack on the bundled tiny model and its known world, offline.
 public enum DemoCommand: Command {
+    /// The command's name on the command line.
     public static let name = "demo"
+    /// One line for `sdscm help`.
     public static let summary = "Show SD-SCM sampling, a counterfactual and effect estimates on the bundled tiny model (offline)."
+    /// The usage line `--help` shows.
     public static let synopsis = "sdscm demo [--units N] [--seed S] [--model <gguf>] [--threads N] [--json]"
+    /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Uses the tiny model bundled with the package, trained on a known eight-variable world (Tests/Tools/tiny-model), \
         and that world's configuration. Prints the DAG, five sampled units, one unit's counterfactual under the \
@@ -18,6 +22,7 @@ public enum DemoCommand: Command {
         --json prints the numbers as {"world_ate", "exact_ate", "counterfactual_ate", "counterfactual_standard_error", \
         "naive_difference", "units", "seconds", …}.
         """
+    /// The options the command accepts.
     public static let options: [OptionSpec] = [
         .value("units", "N", "Units sampled for the estimates (default 2000)."),
         .value("seed", "S", "Seed (default 2026)."),
@@ -26,6 +31,7 @@ public enum DemoCommand: Command {
         .flag("json", "Print the numbers as JSON."),
     ]
 
+    /// Runs the demo on the bundled model (or `--model`), printing text or, with `--json`, one JSON document.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else {
             throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'")

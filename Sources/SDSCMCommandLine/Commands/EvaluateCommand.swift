@@ -5,9 +5,13 @@ import SDSCMEvaluation
 
 /// `sdscm evaluate`: treatment-effect estimators over benchmark datasets, with a report in the paper's format.
 public enum EvaluateCommand: Command {
+    /// The command's name on the command line.
     public static let name = "evaluate"
+    /// One line for `sdscm help`.
     public static let summary = "Run effect estimators over benchmark CSVs and write a report (tables, results.csv, SVG plots)."
+    /// The usage line `--help` shows.
     public static let synopsis = "sdscm evaluate --data <dir> [--config <json>] [--view all|hidden] [--estimators list] [--one-hot] --report <dir>"
+    /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Reads every CSV in --data (and in its extended/ folder) with the columns of the benchmark's design: \
         --config, else the config.json that sdscm benchmark writes into the folder (or its parent). Either the \
@@ -23,6 +27,7 @@ public enum EvaluateCommand: Command {
         standardized_pehe,cate_r2,cate_r2_paper,units) and SVG figures. Estimators: \
         \(Estimator.allCases.map(\.rawValue).joined(separator: ", ")) (default all).
         """
+    /// The options the command accepts.
     public static let options: [OptionSpec] = [
         .value("data", "DIR", "Folder of benchmark CSVs (reference or extended layout)."),
         .value("config", "FILE", "The benchmark's configuration (default: config.json in the data folder or its parent)."),
@@ -32,6 +37,7 @@ public enum EvaluateCommand: Command {
         .value("report", "DIR", "Output folder for report.md, results.csv and the figures."),
     ]
 
+    /// Runs the estimators on every dataset in `--data`, writes the report, and prints ATE R² and RMSE.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
         guard let data = arguments.value("data") else { throw UsageError(command: name, "missing --data <dir>") }

@@ -3,9 +3,13 @@ import SDSCM
 
 /// `sdscm exact`: exact marginals of every categorical variable by enumeration.
 public enum ExactCommand: Command {
+    /// The command's name on the command line.
     public static let name = "exact"
+    /// One line for `sdscm help`.
     public static let summary = "Compute the exact (interventional) marginal of every categorical variable by enumeration."
+    /// The usage line `--help` shows.
     public static let synopsis = "sdscm exact --config <json> --model <gguf> [--do VAR=VALUE]... [--scoring sum|mean|reference] [--limit N] [--threads N] [--json]"
+    /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Enumerates every joint assignment of the categorical variables in τ order, weighting each by the product of \
         its mechanisms' probabilities; each distinct parent assignment is scored once by the language model. The \
@@ -14,6 +18,7 @@ public enum ExactCommand: Command {
         --json prints {"marginals": {"VAR": {"VALUE": p, …}, …}, "counters": {"contexts_scored": …, \
         "tokens_evaluated": …, "cache_hits": …}} with variables in declaration order and values in domain order.
         """
+    /// The options the command accepts.
     public static let options: [OptionSpec] = [CausalOptions.configSpec] + ModelOptions.specs + [
         .value("do", "VAR=VALUE", "Intervention (repeatable; VAR~uniform for a uniform random assignment)."),
         .value("scoring", "MODE", "Candidate scoring: sum (default), mean or reference."),
@@ -21,6 +26,7 @@ public enum ExactCommand: Command {
         .flag("json", "Print JSON."),
     ]
 
+    /// Prints every categorical variable's exact marginal under the `--do` interventions, with the model's counters.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else {
             throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'")

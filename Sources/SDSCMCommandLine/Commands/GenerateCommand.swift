@@ -5,9 +5,13 @@ import SDSCMTransformer
 
 /// `sdscm generate --model <gguf> --prompt <text> [--max-tokens N] [--temperature T] [--seed S]`.
 public enum GenerateCommand: Command {
+    /// The command's name on the command line.
     public static let name = "generate"
+    /// One line for `sdscm help`.
     public static let summary = "Continue a prompt with the model: greedy at temperature 0, otherwise sampled reproducibly."
+    /// The usage line `--help` shows.
     public static let synopsis = "sdscm generate --model <file.gguf> --prompt <text> [--max-tokens N] [--temperature T] [--seed S] [--threads N] [--numerics exact|llama.cpp] [--parse-special] [--no-bos] [--json]"
+    /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Generates up to N tokens (default 64), stopping early at an end-of-generation token or when the context is \
         full. Temperature 0 (the default) is greedy decoding. At T > 0 each token is drawn from softmax(logits / T) \
@@ -17,6 +21,7 @@ public enum GenerateCommand: Command {
         prints {"prompt_ids": [...], "ids": [...], "text": "…", "stop": "max_tokens" | "end_of_generation" | \
         "context_full", "seconds": …} at the end (seconds: prompt and generation together).
         """
+    /// The options the command accepts.
     public static let options: [OptionSpec] = ModelOptions.specs + ModelOptions.promptSpecs + [
         .value("max-tokens", "N", "Most tokens to generate (default 64)."),
         .value("temperature", "T", "Sampling temperature ≥ 0 (default 0: greedy)."),
@@ -24,6 +29,7 @@ public enum GenerateCommand: Command {
         .flag("json", "Print JSON at the end instead of streaming text."),
     ]
 
+    /// Generates from the prompt, streaming the text as it comes (or printing one JSON document with `--json`).
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else {
             throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])' (give the prompt with --prompt)")

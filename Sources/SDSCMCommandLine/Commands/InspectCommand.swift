@@ -3,9 +3,13 @@ import SDSCMGGUF
 
 /// `sdscm inspect <file.gguf> [--json] [--full-arrays]`: the header of a GGUF file, without reading its weights.
 public enum InspectCommand: Command {
+    /// The command's name on the command line.
     public static let name = "inspect"
+    /// One line for `sdscm help`.
     public static let summary = "Print a GGUF file's version, metadata and tensor table."
+    /// The usage line `--help` shows.
     public static let synopsis = "sdscm inspect <file.gguf> [--json] [--full-arrays]"
+    /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Only the header is read (the file is memory-mapped), so inspecting a large model is instant. Arrays longer \
         than \(shortArrayLimit) elements (vocabularies, merges) are summarised by their element type, length and \
@@ -14,6 +18,7 @@ public enum InspectCommand: Command {
         "tensors": [{"name", "type", "shape", "offset", "byte_count"}], "tensor_count", "parameter_count", \
         "type_counts": {type: count}}. A summarised array is {"type": "array", "element_type", "length", "head"}.
         """
+    /// The options the command accepts.
     public static let options: [OptionSpec] = [
         .flag("json", "Print machine-readable JSON instead of text."),
         .flag("full-arrays", "Print every element of long metadata arrays."),
@@ -24,6 +29,7 @@ public enum InspectCommand: Command {
     /// Elements shown from a summarised array.
     static let headLength = 8
 
+    /// Prints the file's header (version, metadata, tensor table) as text or, with `--json`, as JSON.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.count == 1 else {
             throw UsageError(

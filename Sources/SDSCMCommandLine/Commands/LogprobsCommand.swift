@@ -3,9 +3,13 @@ import SDSCM
 
 /// `sdscm logprobs --model <gguf> --prompt <text> [--top K] [--json]`: the next-token distribution after a prompt.
 public enum LogprobsCommand: Command {
+    /// The command's name on the command line.
     public static let name = "logprobs"
+    /// One line for `sdscm help`.
     public static let summary = "Print the most likely next tokens after a prompt, with their log-probabilities."
+    /// The usage line `--help` shows.
     public static let synopsis = "sdscm logprobs --model <file.gguf> --prompt <text> [--top K] [--threads N] [--numerics exact|llama.cpp] [--parse-special] [--no-bos] [--json]"
+    /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         The prompt is tokenized as llama.cpp would (BOS added when the file asks for it), evaluated in one batch, \
         and the log-softmax over the whole vocabulary at its last position is printed: the K most likely tokens \
@@ -14,11 +18,13 @@ public enum LogprobsCommand: Command {
         Text output: one line per token with rank, id, log-probability, probability and the quoted piece. --json \
         prints {"prompt_ids": [...], "top": [{"id": …, "piece": "…", "logprob": …}, …]}.
         """
+    /// The options the command accepts.
     public static let options: [OptionSpec] = ModelOptions.specs + ModelOptions.promptSpecs + [
         .value("top", "K", "How many tokens to list (default 10)."),
         .flag("json", "Print JSON."),
     ]
 
+    /// Prints the top next tokens after the prompt, as a table or JSON.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else {
             throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])' (give the prompt with --prompt)")

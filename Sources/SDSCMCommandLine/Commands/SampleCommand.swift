@@ -4,9 +4,13 @@ import SDSCM
 
 /// `sdscm sample`: observational, interventional and counterfactual units from a configuration, as CSV.
 public enum SampleCommand: Command {
+    /// The command's name on the command line.
     public static let name = "sample"
+    /// One line for `sdscm help`.
     public static let summary = "Sample units (observational, interventional, counterfactual) from a causal model to CSV."
+    /// The usage line `--help` shows.
     public static let synopsis = "sdscm sample --config <json> --model <gguf> --units N --seed S [--do VAR=VALUE]... [--counterfactual VAR=VALUE]... [--semantics shared-noise|paper] [--scoring sum|mean|reference] [--logprobs] [--threads N] --out <csv>"
+    /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Draws units 0..<N. Each variable is the Gumbel-max of its mechanism's log-probabilities and noise keyed by \
         (seed, unit, variable, candidate or token), so a unit does not depend on N, on the other units or on the \
@@ -21,6 +25,7 @@ public enum SampleCommand: Command {
         arm VAR|do(X=x) for every variable, text|do(X=x), and with --logprobs logP(VAR=VALUE)|do(X=x). The file is \
         written atomically.
         """
+    /// The options the command accepts.
     public static let options: [OptionSpec] = [CausalOptions.configSpec] + ModelOptions.specs + [
         .value("units", "N", "Number of units (rows)."),
         .value("seed", "S", "Seed of all noise (unsigned 64-bit integer, default 0)."),
@@ -32,6 +37,7 @@ public enum SampleCommand: Command {
         .value("out", "FILE", "The CSV file to write."),
     ]
 
+    /// Samples the units and their counterfactual arms and writes them to `--out` as CSV.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         guard arguments.positionals.isEmpty else {
             throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'")

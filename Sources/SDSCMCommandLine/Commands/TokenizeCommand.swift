@@ -4,9 +4,13 @@ import SDSCMGGUF
 
 /// `sdscm tokenize --model <file.gguf> [--ids-only] [--parse-special] [--no-bos] <text>`.
 public enum TokenizeCommand: Command {
+    /// The command's name on the command line.
     public static let name = "tokenize"
+    /// One line for `sdscm help`.
     public static let summary = "Tokenize text with a GGUF model's tokenizer, exactly as llama.cpp does."
+    /// The usage line `--help` shows.
     public static let synopsis = "sdscm tokenize --model <file.gguf> [--ids-only] [--parse-special] [--no-bos] [--json] <text | ->"
+    /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         By default prints one line per token: the id, a tab, and the token's text with tabs, newlines, other control \
         characters and bytes that are not UTF-8 on their own escaped (\\t, \\n, \\u{…}, \\xNN). --ids-only prints the \
@@ -16,6 +20,7 @@ public enum TokenizeCommand: Command {
         them. Control tokens written in the text (such as <|im_start|>) are read as plain text unless \
         --parse-special is given. Pass - to read the text from standard input.
         """
+    /// The options the command accepts.
     public static let options: [OptionSpec] = [
         .value("model", "PATH", "The GGUF file whose tokenizer to use."),
         .flag("ids-only", "Print only the ids, space-separated, on one line."),
@@ -24,6 +29,7 @@ public enum TokenizeCommand: Command {
         .flag("json", "Print {\"ids\": [...], \"pieces\": [...]}."),
     ]
 
+    /// Tokenizes the argument (or standard input for `-`) and prints ids and pieces.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         let model = try ModelOptions.modelPath(arguments)
         guard arguments.positionals.count == 1 else {
