@@ -345,7 +345,7 @@ final class WorkQueue<T: Sendable>: Sendable {
     /// Every result in order, or the error of the lowest failing index.
     func results() throws -> [T] {
         try state.withLock { state in
-            if state.firstFailure != .max { try state.results[state.firstFailure]!.get() }
+            if state.firstFailure != .max { _ = try state.results[state.firstFailure]!.get() }
             return try state.results.map { try $0!.get() }
         }
     }
