@@ -58,9 +58,13 @@ import Testing
     }
 
     @Test func greedyTextIsDeterministic() async throws {
-        let model = try Self.model(temperature: 0)
+        let base = try Self.model(temperature: 0)
+        let model = try CausalModel(graph: base.graph, languageModel: MockModels.hashed(seed: 3, spread: 6), unitsInFlight: 1)
         let sampler = Sampler(model: model, seed: 3)
         let units = try await sampler.sample(units: 0..<20)
+        // Generated once per prompt (two pets), not once per unit: at most 6 next-token calls per prompt, plus the
+        // categorical mechanisms (pet once, color once per note), whereas 20 units one by one would need ~100.
+        #expect(model.counters.modelCalls <= 2 * 6 + 3, "\(model.counters.modelCalls) model calls")
         // Greedy text depends only on the prompt: every unit with the same pet has the same note.
         for pet in ["cat", "dog"] {
             let notes = units.filter { $0["pet"] == pet }.map { $0["note"]! }

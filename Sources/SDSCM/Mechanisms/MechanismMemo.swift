@@ -15,7 +15,26 @@ final class MechanismMemo: Sendable {
         var entries: [Key: MechanismScores] = [:]
         var lookups = 0
         var insertions = 0
+        var greedyText: [GreedyKey: GreedyText] = [:]
     }
+
+    /// A free-text variable generated greedily (temperature 0) after a prompt: its value depends on nothing else.
+    struct GreedyKey: Hashable, Sendable {
+        var variable: Int
+        var prompt: String
+    }
+
+    /// A greedy generation's value and tokens.
+    struct GreedyText: Sendable {
+        var value: String
+        var tokens: [Int]
+    }
+
+    /// The greedy generation of `key`, if one was stored.
+    func greedyText(_ key: GreedyKey) -> GreedyText? { state.withLock { $0.greedyText[key] } }
+
+    /// Stores a greedy generation.
+    func storeGreedyText(_ key: GreedyKey, _ text: GreedyText) { state.withLock { $0.greedyText[key] = text } }
 
     private let state = Mutex(State())
 

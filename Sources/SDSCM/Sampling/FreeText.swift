@@ -23,6 +23,9 @@ extension Sampler {
         }
         let variable = model.graph.variables[index].name
         let (prompt, trailing) = self.prompt(of: index, values: values)
+        // Greedy text is a function of its prompt: generated once per prompt for all units and arms.
+        let greedyKey = MechanismMemo.GreedyKey(variable: index, prompt: prompt + "\u{0}" + trailing)
+        if options.temperature == 0, let known = model.memo.greedyText(greedyKey) { return (known.value, known.tokens) }
         let endOfGeneration = languageModel.endOfGeneration
         var generated: [Int] = []
         var text = ""
@@ -66,6 +69,7 @@ extension Sampler {
             }
         }
         if !trailing.isEmpty && text.hasPrefix(trailing) { text.removeFirst(trailing.count) }
+        if options.temperature == 0 { model.memo.storeGreedyText(greedyKey, .init(value: text, tokens: generated)) }
         return (text, generated)
     }
 
