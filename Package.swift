@@ -35,6 +35,8 @@ let package = Package(
         .library(name: "SDSCM", targets: ["SDSCM", "SDSCMRandomness"]),
         // The pure-Swift engine behind `LanguageModel`: GGUF reader, kernels, tokenizers, transformer.
         .library(name: "SDSCMEngine", targets: ["SDSCMEngine", "SDSCMTransformer", "SDSCMTokenizers", "SDSCMTensors", "SDSCMGGUF"]),
+        // Language models behind OpenAI-compatible completions servers (vLLM, SGLang, llama-cpp-python).
+        .library(name: "SDSCMServer", targets: ["SDSCMServer"]),
         .library(name: "SDSCMBundledModels", targets: ["SDSCMBundledModels"]),
         .library(name: "SDSCMBenchmarks", targets: ["SDSCMBenchmarks"]),
         .library(name: "SDSCMEstimators", targets: ["SDSCMEstimators"]),
@@ -55,6 +57,9 @@ let package = Package(
         .target(name: "SDSCMEstimators"),
         .target(name: "SDSCMEvaluation", dependencies: ["SDSCMEstimators", "SDSCMBenchmarks", "SDSCM"]),
 
+        // A `LanguageModel` behind an inference server, over FoundationNetworking (no engine).
+        .target(name: "SDSCMServer", dependencies: ["SDSCM", "SDSCMRandomness"]),
+
         // The engine. Layer 1: the GGUF container format (memory-mapped, validated before any pointer is formed).
         .target(name: "SDSCMGGUF"),
         // Layer 2: ggml tensor formats: block layouts, dequantization, matmul and elementwise kernels.
@@ -70,7 +75,7 @@ let package = Package(
         .target(name: "SDSCMBundledModels", dependencies: ["SDSCM", "SDSCMEngine"], resources: [.copy("Resources")]),
 
         // The `sdscm` commands, as a library so tests can run them in-process.
-        .target(name: "SDSCMCommandLine", dependencies: ["SDSCM", "SDSCMEngine", "SDSCMBenchmarks", "SDSCMBundledModels",
+        .target(name: "SDSCMCommandLine", dependencies: ["SDSCM", "SDSCMRandomness", "SDSCMEngine", "SDSCMServer", "SDSCMBenchmarks", "SDSCMBundledModels",
                                                           "SDSCMEstimators", "SDSCMEvaluation", "SDSCMAudit"]),
         .executableTarget(name: "sdscm", dependencies: ["SDSCMCommandLine"]),
 

@@ -14,14 +14,14 @@ enum CausalOptions {
 
     /// Builds the model: the language model from `--model` (default: the bundled tiny model), loaded only when
     /// some equation needs one.
-    static func model(_ configuration: CausalModelConfiguration, _ arguments: ParsedArguments, command: String) throws -> CausalModel {
+    static func model(_ configuration: CausalModelConfiguration, _ arguments: ParsedArguments, command: String) async throws -> CausalModel {
         let scoring = try Self.scoring(arguments, command: command)
         var languageModel: (any LanguageModel)?
         let needsModel = try configuration.graph().variables.contains { variable in
             variable.isText || configuration.equations[variable.name] == nil
         }
         if needsModel || arguments.value("model") != nil {
-            languageModel = TransformerLanguageModel(model: try ModelOptions.load(arguments, command: command))
+            languageModel = try await ModelOptions.languageModel(arguments, command: command)
         }
         return try configuration.makeModel(languageModel: languageModel, scoring: scoring)
     }

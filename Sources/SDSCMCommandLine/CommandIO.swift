@@ -60,3 +60,12 @@ public final class CommandIO: @unchecked Sendable {
     /// Writes `text` and a newline to standard error.
     public func printError(_ text: String) { errorSink(text + "\n") }
 }
+
+extension Sequence {
+    /// `map` with an async transform, in order.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}

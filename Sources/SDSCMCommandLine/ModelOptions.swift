@@ -1,6 +1,9 @@
 import SDSCMBundledModels
 import Foundation
 import SDSCM
+import SDSCMBenchmarks
+import SDSCMEngine
+import SDSCMServer
 import SDSCMTensors
 import SDSCMTransformer
 
@@ -8,16 +11,80 @@ import SDSCMTransformer
 /// prompt is tokenized.
 enum ModelOptions {
     static let specs: [OptionSpec] = [
-        .value("model", "PATH", "The GGUF model file (default: the bundled tiny world model)."),
+        .value("model", "PATH|URL", "The GGUF model file (default: the bundled tiny world model), or an OpenAI-compatible completions server, http(s)://host:port/v1 (bearer key from $SDSCM_API_KEY)."),
         .value("threads", "N", "Compute threads (default: one per processor). Results do not depend on it."),
         .value("numerics", "MODE", "exact (default: float math on the stored weights) or llama.cpp (round activations as llama.cpp's CPU backend)."),
+    ] + serverSpecs
+
+    /// Options that apply when `--model` is a server.
+    static let serverSpecs: [OptionSpec] = [
+        .value("model-name", "ID", "Server: the model id (default: the only one /v1/models lists)."),
+        .value("concurrency", "N", "Server: most requests in flight (default 8). Results do not depend on it."),
+        .value("server-top-k", "K", "Server: next-token log-probabilities per position for free text (default 20)."),
+        .value("server-timeout", "S", "Server: seconds before a request times out (default 120)."),
+        .value("server-retries", "N", "Server: retries after connection errors, 429 and 5xx (default 5)."),
+        .value("server-cache", "DIR", "Server: where answers are kept between runs (default $SDSCM_CACHE, else .sdscm-cache; 'none' keeps nothing)."),
     ]
+
+    /// The environment variable holding the server's API key.
+    static let apiKeyVariable = "SDSCM_API_KEY"
+
+    /// The server URL `--model` names, or nil when it names a file.
+    static func serverURL(_ arguments: ParsedArguments, command: String) throws -> URL? {
+        guard let text = arguments.value("model"), text.hasPrefix("http://") || text.hasPrefix("https://") else { return nil }
+        guard let url = ServerConfiguration.url(text) else { throw UsageError(command: command, ServerError.invalidURL(text).description) }
+        return url
+    }
+
+    /// Connects to the server `--model` names, with the server options.
+    static func server(_ url: URL, _ arguments: ParsedArguments, command: String) async throws -> ServerLanguageModel {
+        var configuration = ServerConfiguration(baseURL: url, modelName: arguments.value("model-name"),
+                                                apiKey: ProcessInfo.processInfo.environment[apiKeyVariable].flatMap { $0.isEmpty ? nil : $0 })
+        configuration.concurrency = try positiveInteger(arguments, "concurrency", default: 8, command: command)
+        configuration.topK = try positiveInteger(arguments, "server-top-k", default: 20, command: command)
+        configuration.retries = try nonNegativeInteger(arguments, "server-retries", default: 5, command: command)
+        if let text = arguments.value("server-timeout") {
+            guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+                throw UsageError(command: command, "--server-timeout must be a positive number of seconds, got '\(text)'")
+            }
+            configuration.timeout = seconds
+        }
+        let cache = arguments.value("server-cache") ?? ProcessInfo.processInfo.environment["SDSCM_CACHE"] ?? ".sdscm-cache"
+        configuration.cacheDirectory = cache == "none" ? nil : URL(fileURLWithPath: cache)
+        return try await ServerLanguageModel.connect(configuration)
+    }
+
+    /// The language model `--model` names: a server, or a GGUF file run by the engine (default: the bundled model).
+    static func languageModel(_ arguments: ParsedArguments, command: String) async throws -> any LanguageModel {
+        if let url = try serverURL(arguments, command: command) { return try await server(url, arguments, command: command) }
+        return TransformerLanguageModel(model: try load(arguments, command: command))
+    }
+
+    /// What the manifest records of `--model`: a file's name and SHA-256, or a server's URL (no credentials) and
+    /// model id with the SHA-256 of the model's identifier; and the architecture (`server` for servers).
+    static func modelRecord(_ languageModel: any LanguageModel, _ arguments: ParsedArguments) throws -> (BenchmarkManifest.FileRecord, String) {
+        if let server = languageModel as? ServerLanguageModel {
+            return (.init(path: server.displayURL + " " + server.modelName, sha256: SHA256.hex(Data(server.identifier.utf8))), "server")
+        }
+        let path = try modelPath(arguments)
+        let architecture = (languageModel as? TransformerLanguageModel)?.model.configuration.architecture.name ?? "unknown"
+        return (.init(path: URL(fileURLWithPath: path).lastPathComponent, sha256: try SHA256.hex(ofFile: path)), architecture)
+    }
 
     static let promptSpecs: [OptionSpec] = [
         .value("prompt", "TEXT", "The prompt (- reads standard input)."),
         .flag("parse-special", "Recognise control tokens written in the prompt (such as <|im_start|>)."),
         .flag("no-bos", "Do not add BOS even if the file asks for it."),
     ]
+
+    /// A non-negative integer option, or `value` when absent.
+    static func nonNegativeInteger(_ arguments: ParsedArguments, _ option: String, default value: Int, command: String) throws -> Int {
+        guard let text = arguments.value(option) else { return value }
+        guard let number = Int(text), number >= 0 else {
+            throw UsageError(command: command, "--\(option) must be an integer ≥ 0, got '\(text)'")
+        }
+        return number
+    }
 
     /// The file named by `--model`, or the bundled tiny world model.
     static func modelPath(_ arguments: ParsedArguments) throws -> String {

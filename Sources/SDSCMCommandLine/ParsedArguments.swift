@@ -82,4 +82,7 @@ public struct ParsedArguments: Sendable {
 
     /// Every value given for a repeatable option.
     public func values(_ name: String) -> [String] { values[name] ?? [] }
+
+    /// Sets option `name` to `value` (a command's own default that the shared option code should see).
+    mutating func setValue(_ name: String, _ value: String) { values[name] = [value] }
 }

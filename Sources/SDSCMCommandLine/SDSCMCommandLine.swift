@@ -5,7 +5,7 @@
 /// `run(_:io:)` directly.
 public enum SDSCMCommandLine {
     /// Every command, in the order `sdscm help` lists them.
-    public static var commands: [any Command.Type] { [DemoCommand.self, InspectCommand.self, TokenizeCommand.self, LogprobsCommand.self, GenerateCommand.self, SampleCommand.self, ExactCommand.self, GraphCommand.self, BenchmarkCommand.self, EvaluateCommand.self, AuditCommand.self, BenchCommand.self] }
+    public static var commands: [any Command.Type] { [DemoCommand.self, InspectCommand.self, TokenizeCommand.self, LogprobsCommand.self, GenerateCommand.self, SampleCommand.self, ExactCommand.self, GraphCommand.self, BenchmarkCommand.self, EvaluateCommand.self, AuditCommand.self, BenchCommand.self, CheckServerCommand.self] }
 
     /// Runs `sdscm` with `arguments` (without the program name) and returns the exit status.
     public static func run(_ arguments: [String], io: CommandIO) async -> Int32 {

@@ -43,7 +43,7 @@ public enum AuditCommand: Command {
         let bootstrap = try ModelOptions.positiveInteger(arguments, "bootstrap", default: 1000, command: name)
         let seed = try ModelOptions.seed(arguments, default: 0, command: name)
         let configuration = try CausalOptions.configuration(arguments, command: name)
-        let model = try CausalOptions.model(configuration, arguments, command: name)
+        let model = try await CausalOptions.model(configuration, arguments, command: name)
         let audit = try CausalAudit(model: model, attribute: attribute, outcome: outcome, seed: seed)
         let values = model.graph.variables[audit.attribute].values!
         var baseline = 0

@@ -11,6 +11,7 @@ public enum BenchCommand: Command {
     /// The usage line `--help` shows.
     public static let synopsis = """
         sdscm bench --model <file.gguf> [--threads N] [--prompt-tokens P] [--gen-tokens G] [--repetitions R] [--numerics exact|llama.cpp] [--json]
+               sdscm bench --model <http://host:port/v1> [--requests N] [--repetitions R] [--reference <file.gguf>] [--concurrency N] [--json]
                sdscm bench tokenizer --model <file.gguf> [--input FILE] [--megabytes N] [--repeat R] [--json] [--write-corpus FILE]
         """
     /// Paragraphs `--help` shows after the synopsis.
@@ -21,6 +22,13 @@ public enum BenchCommand: Command {
         then R timed runs (default 5); medians are reported. rss_mb is the process's peak resident memory, which \
         includes the pages of the memory-mapped model file that were touched. JSON: {"threads": …, "pp": \
         {"tokens": …, "tokens_per_second": …}, "tg": {…}, "rss_mb": …, …}.
+        Server (--model http(s)://…/v1): N candidate-scoring requests (default 64; three candidates each, so 3N \
+        prompts) sent as sdscm sends them (several prompts per request when the server takes them, --concurrency \
+        in flight, no cache unless --server-cache is given), R times (default 3) with fresh prompts; reports the \
+        medians of requests/s, prompts/s and scored tokens/s (the server's prompt-token counts). --reference \
+        FILE.gguf scores the same prompts with the local engine in the same run, for the overhead per request. JSON: \
+        {"server": …, "model": …, "requests_per_second": …, "prompts_per_second": …, "scored_tokens_per_second": …, \
+        "seconds_per_request": …, "local": {"seconds_per_prompt": …} …}.
         tokenizer: encodes a mixed corpus (English prose, code, digits, CJK, Cyrillic, Arabic, emoji, whitespace runs; \
         or the file given with --input) on one thread, R times (default 5), and reports the median throughput in \
         MB/s and tokens/s. --write-corpus writes the default corpus to FILE and exits, so other tokenizers (see \
@@ -28,7 +36,9 @@ public enum BenchCommand: Command {
         """
     /// The options the command accepts.
     public static let options: [OptionSpec] = [
-        .value("model", "PATH", "The GGUF model file."),
+        .value("model", "PATH|URL", "The GGUF model file, or a completions server (http(s)://host:port/v1)."),
+        .value("requests", "N", "Server: candidate-scoring requests per run (default 64)."),
+        .value("reference", "FILE", "Server: a GGUF file to score the same prompts with locally, in the same run."),
         .value("threads", "N", "Model: compute threads (default: one per processor)."),
         .value("prompt-tokens", "P", "Model: tokens in the prompt-processing test (default 256)."),
         .value("gen-tokens", "G", "Model: tokens in the generation test (default 32)."),
@@ -39,11 +49,12 @@ public enum BenchCommand: Command {
         .value("repeat", "R", "Tokenizer: timed runs; the median is reported (default 5)."),
         .value("write-corpus", "FILE", "Write the built-in corpus to FILE and exit."),
         .flag("json", "Print the result as JSON."),
-    ]
+    ] + ModelOptions.serverSpecs
 
     /// Runs the model benchmark, or the tokenizer benchmark when the argument is `tokenizer`.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
         switch arguments.positionals {
+        case [] where try ModelOptions.serverURL(arguments, command: name) != nil: try await ServerBenchmark.run(arguments, io: io)
         case []: try ModelBenchmark.run(arguments, io: io)
         case ["tokenizer"]: try runTokenizer(arguments, io: io)
         default:

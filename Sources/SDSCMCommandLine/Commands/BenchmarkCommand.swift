@@ -81,13 +81,15 @@ public enum BenchmarkCommand: Command {
         let needsModel = try design.configuration.graph().variables.contains { variable in
             variable.isText || design.configuration.equations[variable.name] == nil
         }
-        var languageModel: TransformerLanguageModel?
+        var languageModel: (any LanguageModel)?
         var modelRecord: BenchmarkManifest.FileRecord?
+        var architecture: String?
         if needsModel {
-            let transformer = try ModelOptions.load(arguments, command: name)
-            languageModel = TransformerLanguageModel(model: transformer)
-            let path = try ModelOptions.modelPath(arguments)
-            modelRecord = .init(path: (path as NSString).lastPathComponent, sha256: try SHA256.hex(ofFile: path))
+            let model = try await ModelOptions.languageModel(arguments, command: name)
+            languageModel = model
+            let (record, kind) = try ModelOptions.modelRecord(model, arguments)
+            modelRecord = record
+            architecture = kind
         }
         let graph = try design.configuration.graph()
         let treatment = graph.variables[design.treatmentIndex]
@@ -95,7 +97,7 @@ public enum BenchmarkCommand: Command {
             sdscmVersion: SDSCMCommandLine.version, name: design.name,
             config: .init(path: (configPath as NSString).lastPathComponent, sha256: try SHA256.hex(ofFile: configPath)),
             configFormat: design.isReferenceFormat ? "reference" : "sdscm", model: modelRecord,
-            modelArchitecture: languageModel?.model.configuration.architecture.name,
+            modelArchitecture: architecture,
             seed: seed, datasets: datasets, units: units, variations: variations, scoring: scoring.rawValue,
             semantics: semantics.rawValue, treatment: treatment.name,
             arms: design.arms.map { treatment.values![$0] }, outcome: graph.variables[design.outcomeIndex].name,

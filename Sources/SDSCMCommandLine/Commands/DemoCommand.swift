@@ -41,7 +41,7 @@ public enum DemoCommand: Command {
         let start = DispatchTime.now().uptimeNanoseconds
         let configuration = try BundledModels.tinyWorldConfiguration()
         let truth = try BundledModels.tinyWorldTruth()
-        let languageModel = TransformerLanguageModel(model: try ModelOptions.load(arguments, command: name))
+        let languageModel = try await ModelOptions.languageModel(arguments, command: name)
         let model = try configuration.makeModel(languageModel: languageModel)
         let graph = model.graph
         let treatment = configuration.treatment!, outcome = configuration.outcome!

@@ -34,7 +34,7 @@ public enum ExactCommand: Command {
         let limit = try ModelOptions.positiveInteger(arguments, "limit", default: 1_000_000, command: name)
         let interventions = try CausalOptions.interventions(arguments, command: name)
         let configuration = try CausalOptions.configuration(arguments, command: name)
-        let model = try CausalOptions.model(configuration, arguments, command: name)
+        let model = try await CausalOptions.model(configuration, arguments, command: name)
         let marginals = try await ExactInference(model: model, limit: limit).marginals(interventions: interventions)
         let counters = model.counters
         if arguments.flag("json") {

@@ -1,4 +1,6 @@
 import Foundation
+import SDSCMServer
+import SDSCMRandomness
 import SDSCM
 import SDSCMTokenizers
 import SDSCMTransformer
@@ -44,6 +46,11 @@ public enum GenerateCommand: Command {
         }
         let seed = try ModelOptions.seed(arguments, default: 0, command: name)
         let text = try ModelOptions.promptText(arguments, command: name)
+        if let url = try ModelOptions.serverURL(arguments, command: name) {
+            try await server(url, prompt: String(decoding: text, as: UTF8.self), maxTokens: maxTokens,
+                             sampler: try TokenSampler(temperature: temperature, seed: seed), arguments, io: io)
+            return
+        }
         let model = try ModelOptions.load(arguments, command: name)
         let prompt = try ModelOptions.tokenize(text, arguments, model: model)
         let sampler = try TokenSampler(temperature: temperature, seed: seed)
@@ -64,6 +71,40 @@ public enum GenerateCommand: Command {
             ]).rendered())
         } else {
             io.print(try detokenizer.finish())
+        }
+    }
+
+    /// The same over a server: each step asks for the top-k next tokens after the prompt and the text so far, and
+    /// picks one greedily or by Gumbel-max with noise keyed by (seed, position, token id) over those k.
+    static func server(_ url: URL, prompt: String, maxTokens: Int, sampler: TokenSampler, _ arguments: ParsedArguments,
+                       io: CommandIO) async throws {
+        let model = try await ModelOptions.server(url, arguments, command: name)
+        let json = arguments.flag("json")
+        let start = DispatchTime.now().uptimeNanoseconds
+        var tokens: [Int] = []
+        var stop = "max_tokens"
+        for position in 0..<maxTokens {
+            let distribution = try await model.nextTokenDistributions([NextTokenRequest(prompt: prompt, continuation: tokens)])[0]
+            let scale = sampler.temperature > 0 ? 1 / sampler.temperature : 1
+            let entry = GumbelMax.argmax(count: distribution.count, noiseBound: GumbelMax.largestPhiloxGumbel,
+                                         weight: { Double(distribution.logProbability(at: $0)) * scale },
+                                         noise: { sampler.temperature > 0 ? sampler.noise(position: position, token: distribution.token(at: $0)) : 0 })!
+            let token = distribution.token(at: entry)
+            if model.endOfGeneration.contains(token) {
+                stop = "end_of_generation"
+                break
+            }
+            tokens.append(token)
+            if !json { io.write(try await model.text(of: [token])) }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if json {
+            io.print(JSONValue.object([
+                ("prompt_ids", .array(try await model.tokens(of: prompt).map(JSONValue.int))), ("ids", .array(tokens.map(JSONValue.int))),
+                ("text", .string(try await model.text(of: tokens))), ("stop", .string(stop)), ("seconds", .double(seconds)),
+            ]).rendered())
+        } else {
+            io.print("")
         }
     }
 }

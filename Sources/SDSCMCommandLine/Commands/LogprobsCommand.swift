@@ -1,5 +1,6 @@
 import Foundation
 import SDSCM
+import SDSCMServer
 
 /// `sdscm logprobs --model <gguf> --prompt <text> [--top K] [--json]`: the next-token distribution after a prompt.
 public enum LogprobsCommand: Command {
@@ -31,6 +32,10 @@ public enum LogprobsCommand: Command {
         }
         let top = try ModelOptions.positiveInteger(arguments, "top", default: 10, command: name)
         let text = try ModelOptions.promptText(arguments, command: name)
+        if let url = try ModelOptions.serverURL(arguments, command: name) {
+            try await server(url, prompt: String(decoding: text, as: UTF8.self), top: top, arguments, io: io)
+            return
+        }
         let model = try ModelOptions.load(arguments, command: name)
         let ids = try ModelOptions.tokenize(text, arguments, model: model)
         var cache = model.makeCache()
@@ -53,6 +58,32 @@ public enum LogprobsCommand: Command {
                 io.print(String(rank + 1).padding(to: 5) + String(id).leftPadding(to: 8)
                          + String(format: "%11.4f%9.4f", value, Foundation.exp(value))
                          + "  \"" + TokenizeCommand.escaped(try ModelOptions.piece(id, model)) + "\"")
+            }
+        }
+    }
+
+    /// The same over a server: its top next tokens after the prompt text (ids are hashes of the token texts; the
+    /// prompt is tokenized by the server's echo).
+    static func server(_ url: URL, prompt: String, top: Int, _ arguments: ParsedArguments, io: CommandIO) async throws {
+        let model = try await ModelOptions.server(url, arguments, command: name)
+        let ids = try await model.tokens(of: prompt)
+        let distribution = try await model.nextTokenDistributions([NextTokenRequest(prompt: prompt)])[0]
+        let count = min(top, distribution.count)
+        let entries = try await (0..<count).asyncMap { entry in
+            (id: distribution.token(at: entry), piece: try await model.text(of: [distribution.token(at: entry)]),
+             logprob: Double(distribution.logProbability(at: entry)))
+        }
+        if arguments.flag("json") {
+            io.print(JSONValue.object([
+                ("prompt_ids", .array(ids.map(JSONValue.int))),
+                ("top", .array(entries.map { .object([("id", .int($0.id)), ("piece", .string($0.piece)), ("logprob", .double($0.logprob))]) })),
+            ]).rendered())
+        } else {
+            io.print("prompt: \(ids.count) tokens (server \(model.displayURL), model \(model.modelName), top \(model.configuration.topK) returned)")
+            io.print("rank".padding(to: 5) + "logprob".leftPadding(to: 11) + "prob".leftPadding(to: 9) + "  piece")
+            for (rank, entry) in entries.enumerated() {
+                io.print(String(rank + 1).padding(to: 5) + String(format: "%11.4f%9.4f", entry.logprob, Foundation.exp(entry.logprob))
+                         + "  \"" + TokenizeCommand.escaped(Array(entry.piece.utf8)) + "\"")
             }
         }
     }

@@ -53,7 +53,7 @@ public enum SampleCommand: Command {
             return ("do(\(text))", [variable: intervention])
         }
         let configuration = try CausalOptions.configuration(arguments, command: name)
-        let model = try CausalOptions.model(configuration, arguments, command: name)
+        let model = try await CausalOptions.model(configuration, arguments, command: name)
         let sampler = Sampler(model: model, seed: seed)
         let logprobs = arguments.flag("logprobs")
         let variables = model.graph.variables

@@ -1,4 +1,5 @@
 import Foundation
+import SDSCMServer
 import SDSCM
 import SDSCMGGUF
 
@@ -22,12 +23,12 @@ public enum TokenizeCommand: Command {
         """
     /// The options the command accepts.
     public static let options: [OptionSpec] = [
-        .value("model", "PATH", "The GGUF file whose tokenizer to use."),
+        .value("model", "PATH|URL", "The GGUF file whose tokenizer to use, or a completions server (its echoed tokens; ids are hashes of their text)."),
         .flag("ids-only", "Print only the ids, space-separated, on one line."),
         .flag("parse-special", "Recognise control tokens written in the text."),
         .flag("no-bos", "Do not add BOS/EOS even if the file asks for them."),
         .flag("json", "Print {\"ids\": [...], \"pieces\": [...]}."),
-    ]
+    ] + ModelOptions.serverSpecs
 
     /// Tokenizes the argument (or standard input for `-`) and prints ids and pieces.
     public static func run(_ arguments: ParsedArguments, io: CommandIO) async throws {
@@ -44,6 +45,20 @@ public enum TokenizeCommand: Command {
             text = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
         } else {
             text = Array(arguments.positionals[0].utf8)
+        }
+        if let url = try ModelOptions.serverURL(arguments, command: name) {
+            let server = try await ModelOptions.server(url, arguments, command: name)
+            let string = String(decoding: text, as: UTF8.self)
+            let ids = try await server.tokens(of: string)
+            let pieces = try await ids.asyncMap { try await server.text(of: [$0]) }
+            if arguments.flag("json") {
+                io.print(JSONValue.object([("ids", .array(ids.map(JSONValue.int))), ("pieces", .array(pieces.map(JSONValue.string)))]).rendered())
+            } else if arguments.flag("ids-only") {
+                io.print(ids.map(String.init).joined(separator: " "))
+            } else {
+                for (id, piece) in zip(ids, pieces) { io.print("\(id)\t\(escaped(Array(piece.utf8)))") }
+            }
+            return
         }
         let tokenizer = try GGUFFile(path: model).makeTokenizer()
         let ids = tokenizer.encode(
