@@ -93,6 +93,7 @@ let package = Package(
         .testTarget(name: "SDSCMEstimatorsTests", dependencies: ["SDSCMEstimators", "SDSCMEvaluation", "SDSCMBenchmarks", "SDSCMTestSupport"]),
         .testTarget(name: "SDSCMAuditTests", dependencies: ["SDSCMAudit", "SDSCMBundledModels", "SDSCM", "SDSCMTestSupport"]),
         .testTarget(name: "SDSCMBundledModelsTests", dependencies: ["SDSCMBundledModels", "SDSCMEngine", "SDSCMTransformer", "SDSCM", "SDSCMTestSupport"]),
+        .testTarget(name: "SDSCMServerTests", dependencies: ["SDSCMServer", "SDSCM", "SDSCMEngine", "SDSCMCommandLine", "SDSCMTestSupport"]),
         .testTarget(name: "SDSCMCommandLineTests", dependencies: ["SDSCMCommandLine", "SDSCM", "SDSCMTransformer", "SDSCMTestSupport"]),
     ]
 )
