@@ -7,7 +7,7 @@ import Testing
 /// field compared, equations by fingerprint, models by `CausalModel.fingerprint`) and the JSON text itself.
 @Suite struct ConfigurationEncodingTests {
     /// Awkward doubles: not exactly representable, thirds, tiny, huge, a subnormal, exact 0 and 1.
-    static let awkward: [Double] = [0.1 + 0.2, 1.0 / 3, 2.0 / 3, 1e-300, 123456.789, 5e-324, 0, 1]
+    static let awkward: [Double] = [0.1 + 0.2, 1.0 / 3, 2.0 / 3, 1e-300, 123456.789, Double.leastNonzeroMagnitude, 0, 1]
 
     /// Categorical and free-text variables, several phrasings with a non-zero choice, exogenous flags, uniform,
     /// single-row, multi-row (`when`, a default row) and language-model equations, treatment/outcome/scoring/suffix.

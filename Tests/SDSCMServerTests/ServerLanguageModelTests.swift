@@ -105,9 +105,12 @@ struct ServerLanguageModelTests {
         await #expect(throws: ServerError.unreachable(server: "http://127.0.0.1:\(port)/v1", attempts: 3, reason: "connection refused")) {
             try await model.scoreCandidates([request])
         }
-        let start = ContinuousClock.now
-        await #expect(throws: ServerError.self) { try await model.scoreCandidates([CandidateScoringRequest(context: "B", continuations: [" c"])]) }
-        #expect(ContinuousClock.now - start < .milliseconds(300))
+        let sentBefore = model.requests.sent
+        await #expect(throws: ServerError.unreachable(server: "http://127.0.0.1:\(port)/v1", attempts: 3, reason: "connection refused")) {
+            try await model.scoreCandidates([CandidateScoringRequest(context: "B", continuations: [" c"])])
+        }
+        // No new connection attempt: the second failure comes from the give-up record, not from three more tries.
+        #expect(model.requests.sent == sentBefore)
     }
 
     @Test func malformedResponsesAreTypedErrors() async throws {
