@@ -117,6 +117,23 @@ import SDSCMTestSupport
         }
     }
 
+    /// `--do M=x --counterfactual T=…`: M is a descendant of T, and the arm keeps do(M=x) instead of recomputing M.
+    @Test func factualInterventionsHoldInCounterfactualArms() async throws {
+        let out = Self.temporary("do-and-arm.csv")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        for semantics in ["shared-noise", "paper"] {
+            let run = await Invocation("sample", "--config", Self.tables, "--units", "300", "--seed", "5", "--do", "M=x",
+                                       "--counterfactual", "T=a", "--counterfactual", "T=b", "--semantics", semantics, "--out", out)
+            #expect(run.status == 0, "\(run.err)")
+            let (header, rows) = try Self.parse(out)
+            for row in rows {
+                #expect(row[header.firstIndex(of: "M")!] == "x")
+                #expect(row[header.firstIndex(of: "M|do(T=a)")!] == "x")
+                #expect(row[header.firstIndex(of: "M|do(T=b)")!] == "x")
+            }
+        }
+    }
+
     @Test func sameCommandSameBytesWhateverTheThreads() async throws {
         var contents: [Data] = []
         for threads in ["1", "2", "3"] {

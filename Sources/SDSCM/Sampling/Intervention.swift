@@ -58,6 +58,8 @@ extension Intervention {
 package struct ResolvedInterventions: Sendable {
     /// The interventions by variable index.
     package let byIndex: [Int: Intervention]
+    /// The interventions by variable name, as given.
+    package let byName: [String: Intervention]
 
     package init(_ interventions: [String: Intervention], graph: Graph) throws {
         var resolved: [Int: Intervention] = [:]
@@ -90,6 +92,7 @@ package struct ResolvedInterventions: Sendable {
             resolved[index] = intervention
         }
         byIndex = resolved
+        byName = interventions
     }
 
     package subscript(index: Int) -> Intervention? { byIndex[index] }

@@ -19,6 +19,10 @@ public struct SampledUnit: Sendable, Hashable {
     public internal(set) var tokens: [[Int]?]
     /// The document: every variable's text in τ order, joined by spaces.
     public internal(set) var document: String
+    /// The interventions the unit was drawn under, by variable name. A counterfactual arm's are its factual
+    /// unit's plus the arm's own (the arm's winning where both set a variable), so that a factual `do()` is kept
+    /// in every arm.
+    public internal(set) var interventions: [String: Intervention] = [:]
 
     /// The value of the variable at `index` (declaration order).
     public subscript(index: Int) -> String { values[index] }

@@ -91,7 +91,9 @@ public struct Sampler: Sendable {
         }
     }
 
-    /// The counterfactual of a unit this sampler generated, had `interventions` been applied.
+    /// The counterfactual of a unit this sampler generated, had `interventions` been applied on top of the
+    /// interventions the unit was drawn under (`SampledUnit.interventions`; the arm's win where both set a
+    /// variable): a factual `do(M=m)` holds in every arm, even when M descends from the arm's variable.
     ///
     /// - `sharedNoise`: non-descendants of the intervened variables keep their values; descendants are
     ///   recomputed from their counterfactual parents with the unit's own noise (replay). With the factual value
@@ -105,23 +107,25 @@ public struct Sampler: Sendable {
     public func counterfactual(of unit: SampledUnit, interventions: [String: Intervention],
                                semantics: CounterfactualSemantics = .sharedNoise, label: String? = nil) async throws -> SampledUnit {
         try checkReplayable(unit)
-        let resolved = try ResolvedInterventions(interventions, graph: model.graph)
+        let arm = try ResolvedInterventions(interventions, graph: model.graph)
+        // The factual unit's own interventions hold in every arm unless the arm sets the same variable.
+        let resolved = try ResolvedInterventions(unit.interventions.merging(interventions) { _, armWins in armWins }, graph: model.graph)
         let graph = model.graph
-        let affected = graph.descendants(of: resolved.indices)
+        let affected = graph.descendants(of: arm.indices)
         var keep = Set<Int>()  // variables that keep their factual value
         for index in graph.variables.indices where resolved[index] == nil {
             let exogenousKept = semantics == .paper && graph.variables[index].exogenous
             if !affected.contains(index) || exogenousKept { keep.insert(index) }
         }
         if semantics == .paper {
-            for index in resolved.indices.sorted() where graph.variables[index].exogenous {
+            for index in arm.indices.sorted() where graph.variables[index].exogenous {
                 throw CausalModelError.unsupportedQuery(
                     "paper-semantics counterfactuals keep exogenous variables fixed; '\(graph.variables[index].name)' cannot be intervened on")
             }
         }
         let stream: NoiseSource.Stream = semantics == .sharedNoise ? .mechanism : .fresh(label ?? Intervention.describe(interventions))
         let provenance = Provenance(kind: semantics == .sharedNoise ? .counterfactual : .paperCounterfactual, seed: noise.seed,
-                                    model: model.fingerprint, interventions: Intervention.describe(interventions))
+                                    model: model.fingerprint, interventions: Intervention.describe(resolved.byName))
         // Under replay, a descendant whose parents all kept their factual values gets the factual value back (same
         // mechanism, same noise), so it is copied instead of recomputed: an arm costs only what it changes.
         return try await propagate(unit: unit.index, interventions: resolved, keep: keep, factual: unit,
@@ -218,7 +222,7 @@ public struct Sampler: Sendable {
         let document = TextRendering.document(graph.order.map { texts[$0] })
         return SampledUnit(index: unit, provenance: provenance, variables: graph.variables.map(\.name),
                            values: values.map { $0! }, texts: texts, logProbabilities: logProbabilities, tokens: tokens,
-                           document: document)
+                           document: document, interventions: interventions.byName)
     }
 
     /// The value an intervention gives, and the distribution it was drawn from (categorical variables).
