@@ -57,6 +57,42 @@ import Testing
         #expect(abducted > 5, "only \(abducted) of 40 units were abducted")
     }
 
+    /// Posterior draws that generate past the observed text use their own noise there: among the draws whose
+    /// counterfactual matches on the observed positions, the next token is distributed as the model says
+    /// (chi-square), rather than being one token shared by every draw.
+    @Test func posteriorDrawsDoNotShareNoiseBeyondTheObservedText() async throws {
+        let model = try Self.model()
+        let sampler = Sampler(model: model, seed: 6)
+        let mock = MockModels.hashed(seed: 3, spread: 6)
+        let observation = ["pet": "cat", "note": "red", "color": "red"]
+        let observed = try mock.tokenize(" red.", addSpecial: false).count
+        let draws = try await sampler.counterfactuals(of: observation, unit: 0, interventions: ["pet": .value("dog")], draws: 3000)
+        // Group the draws that continue past the observed positions by the tokens they share there.
+        var groups: [[Int]: [Int]] = [:]
+        for draw in draws {
+            let tokens = draw.tokens[1]!
+            if tokens.count > observed { groups[Array(tokens.prefix(observed)), default: []].append(tokens[observed]) }
+        }
+        let (prefix, next) = try #require(groups.max { $0.value.count < $1.value.count })
+        #expect(next.count >= 100, "largest group: \(next.count) draws")
+        let prompt = try mock.tokenize("The pet is dog. The note:", addSpecial: true)
+        let probabilities = try mock.distribution(after: prompt + prefix).map { exp($0) }
+        var counts = [Int](repeating: 0, count: probabilities.count)
+        for token in next { counts[token] += 1 }
+        // Cells of tokens in order of probability, each expected at least 10 times (the last one pooled with
+        // whatever remains).
+        var cells: [(count: Int, probability: Double)] = [(0, 0)]
+        for token in probabilities.indices.sorted(by: { probabilities[$0] > probabilities[$1] }) {
+            if cells[cells.count - 1].probability * Double(next.count) >= 10 { cells.append((0, 0)) }
+            cells[cells.count - 1].count += counts[token]
+            cells[cells.count - 1].probability += probabilities[token]
+        }
+        let test = chiSquare(cells.map(\.count), cells.map(\.probability))
+        #expect(Set(next).count > 1)
+        #expect(test.degrees >= 3)
+        #expect(test.statistic < chiSquareCritical(test.degrees), "\(test) over \(next.count) draws")
+    }
+
     @Test func greedyTextIsDeterministic() async throws {
         let base = try Self.model(temperature: 0)
         let model = try CausalModel(graph: base.graph, languageModel: MockModels.hashed(seed: 3, spread: 6), unitsInFlight: 1)

@@ -40,7 +40,7 @@ extension Sampler {
                 switch provider {
                 case .prior(let stream):
                     entry = processed.sample { self.noise.gumbel(stream, unit: unit, variable: key, position: position, index: UInt64($0)) }
-                case .text(let posterior, let beyond):
+                case .text(let posterior, let beyond, let offset):
                     if position < posterior.count {
                         let abducted = posterior[position]
                         entry = GumbelMax.sample(processed.theta) { entry in
@@ -50,7 +50,7 @@ extension Sampler {
                                 ?? Philox.gumbel(self.noise.uniform(.posterior, unit: unit, variable: key, position: abducted.position, index: UInt64(token)))
                         }
                     } else {
-                        entry = processed.sample { self.noise.gumbel(beyond, unit: unit, variable: key, position: position, index: UInt64($0)) }
+                        entry = processed.sample { self.noise.gumbel(beyond, unit: unit, variable: key, position: offset + position, index: UInt64($0)) }
                     }
                 case .categorical:
                     preconditionFailure("categorical noise for a text variable")

@@ -26,8 +26,10 @@ public struct Sampler: Sendable {
         case prior(NoiseSource.Stream)
         /// A posterior draw for a categorical variable.
         case categorical([Double])
-        /// Posterior draws for the observed tokens of a text variable, then prior noise of a stream.
-        case text([TokenPosterior], beyond: NoiseSource.Stream)
+        /// Posterior draws for the observed tokens of a text variable, then prior noise of a stream from counter
+        /// position `offset` on (each posterior draw has its own offset, so draws that generate past the
+        /// observed text do not share noise there).
+        case text([TokenPosterior], beyond: NoiseSource.Stream, offset: Int)
     }
 
     /// The abducted noise of one position of a text variable, by token id.
@@ -287,6 +289,6 @@ public struct Sampler: Sendable {
             return .prior(.mechanism)  // greedy text has no noise to abduct
         }
         return .text(try await textPosterior(of: index, value: factual.values[index], values: values, options: options,
-                                             unit: unit, key: key, offset: offset), beyond: .posterior)
+                                             unit: unit, key: key, offset: offset), beyond: .posterior, offset: offset)
     }
 }
