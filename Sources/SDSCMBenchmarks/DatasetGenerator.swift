@@ -71,7 +71,8 @@ public struct DatasetGenerator: Sendable {
             let treatmentScores = try await model.scores(of: t, values: values)
             let outcomeScores = try await model.scores(of: y, values: values)
             var referenceRow = [String(unit)] + indices.map { $0.map(String.init) ?? "" }
-            referenceRow += treatmentScores.raw.map(DataTable.number) + outcomeScores.raw.map(DataTable.number)
+            referenceRow += referenceScores(t, treatmentScores, drawn: factual.values[t]).map(DataTable.number)
+                + referenceScores(y, outcomeScores, drawn: factual.values[y]).map(DataTable.number)
             var sharedArms: [SampledUnit] = []
             for arm in design.arms {
                 let intervention: [String: Intervention] = [treatmentName: .value(treatmentValues[arm])]
@@ -83,7 +84,7 @@ public struct DatasetGenerator: Sendable {
                 let armIndices = variables.indices.map { variables[$0].values?.firstIndex(of: counterfactual.values[$0]) }
                 referenceRow += armIndices.map { $0.map(String.init) ?? "" }
                 let armScores = try await model.scores(of: y, values: counterfactual.values.map { Optional($0) })
-                referenceRow += armScores.raw.map(DataTable.number)
+                referenceRow += referenceScores(y, armScores, drawn: counterfactual.values[y]).map(DataTable.number)
             }
 
             let unitValues = Dictionary(uniqueKeysWithValues: zip(variables.map(\.name), factual.values))
@@ -139,6 +140,14 @@ public struct DatasetGenerator: Sendable {
         }
         let hidden: Result<DataTable, HiddenConfoundingError> = hiddenTable.map { .success($0) } ?? .failure(hiddenSkipped!)
         return Tables(reference: reference, extended: extended, hidden: hidden)
+    }
+
+    /// The raw scores the reference code writes for a variable: the mechanism's raw scores, except for a uniform
+    /// draw, which it stores as the one-hot log-probabilities of the value drawn (0 there, −inf elsewhere), as it
+    /// does for any value it did not score (`sdscm.py` §2.3 of the specification).
+    func referenceScores(_ index: Int, _ scores: MechanismScores, drawn value: String) -> [Double] {
+        guard model.equations[index] is UniformEquation, let domain = model.graph.variables[index].values else { return scores.raw }
+        return domain.map { $0 == value ? 0 : -.infinity }
     }
 
     /// `log a − log b` with impossible values as ±infinity (nan when both are impossible).

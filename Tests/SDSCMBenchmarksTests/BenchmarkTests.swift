@@ -140,6 +140,39 @@ import SDSCMTestSupport
         #expect(combined.datasets.map(\.index) == [0, 1, 2])
     }
 
+    /// A reference configuration whose treatment and outcome are `"uniform"`: the reference writes their score
+    /// columns as the one-hot log-probabilities of the value drawn (0 / −inf), in the factual columns and in each
+    /// arm, not the uniform equation's raw zeros.
+    @Test func uniformReferenceVariablesWriteOneHotScores() async throws {
+        let folder = Self.temporaryFolder("uniform")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = Fixtures.path("configs/reference-uniform.json")
+        let design = try BenchmarkDesign(path: path)
+        let run = BenchmarkManifest.Run(
+            sdscmVersion: "test", name: design.name, config: .init(path: "reference-uniform.json", sha256: try SHA256.hex(ofFile: path)),
+            configFormat: "reference", model: nil, modelArchitecture: nil, seed: 3, datasets: 1, units: 60,
+            variations: 1, scoring: "reference", semantics: "paper", treatment: "arm", arms: ["control", "treated"], outcome: "result")
+        let runner = BenchmarkRunner(design: design, languageModel: nil, run: run, scoring: .reference, semantics: .paper, output: folder)
+        let dataset = try await runner.generate(0)
+        let (header, rows) = try Self.read(folder.appendingPathComponent(dataset.files["reference"]!.path))
+        #expect(rows.count == 60)
+        let column = { (name: String) in header.firstIndex(of: name)! }
+        var drawn = Set<String>()
+        for row in rows {
+            #expect(row[column("X0")] == "1")
+            for (variable, count) in [("X1", 2), ("X2", 3)] {
+                let value = Int(row[column(variable)])!
+                drawn.insert("\(variable)=\(value)")
+                #expect((0..<count).map { row[column("logP(\(variable)=\($0))")] } == (0..<count).map { $0 == value ? "0.0" : "-inf" })
+            }
+            for k in 0...1 {
+                let value = Int(row[column("X2|do(X1=\(k))")])!
+                #expect((0..<3).map { row[column("logP(X2=\($0))|do(X1=\(k))")] } == (0..<3).map { $0 == value ? "0.0" : "-inf" })
+            }
+        }
+        #expect(drawn.count == 5)  // both arms and all three outcomes were drawn
+    }
+
     /// Datasets never share noise, and variations change phrasings as the reference's rule says.
     @Test func seedsAndVariations() throws {
         let seeds = (0..<100).map { BenchmarkRunner.noiseSeed(runSeed: 5, dataset: $0) }
