@@ -298,19 +298,32 @@ public final class ServerLanguageModel: LanguageModel {
     }
 
     /// A request's scores from its candidates' echoed tokens: tokens after the longest prefix all candidates share,
-    /// summed (or averaged for `mean`).
+    /// summed; for `mean`, each candidate's own tokens (those reaching past the context) averaged, as the local
+    /// engine does.
     static func score(_ request: CandidateScoringRequest, tokens: [[EchoedToken]], server: String) throws -> CandidateScores {
         let spellings = tokens.map { $0.map { "\($0.offset):\($0.text)" } }
         var shared = spellings[0].count
         for other in spellings.dropFirst() { shared = min(shared, spellings[0].commonPrefixLength(with: other)) }
+        let contextLength = request.context.unicodeScalars.count
         var scored = shared
         let scores = try zip(request.continuations, tokens).map { candidate, tokens -> Double in
-            let own = tokens[shared...]
-            scored += own.count
+            var start = shared
+            if request.mode == .mean {
+                // A token is the candidate's own when it ends past the context (offsets are code points).
+                var position = 0
+                start = tokens.count
+                for (index, token) in tokens.enumerated() {
+                    let begin = token.offset >= 0 ? token.offset : position
+                    position = begin + token.text.unicodeScalars.count
+                    if position > contextLength { start = index; break }
+                }
+            }
+            let own = tokens[start...]
+            scored += tokens.count - shared
             var total = 0.0
             for token in own {
                 guard let logprob = token.logprob else {
-                    if shared == 0 { throw LanguageModelError.noStartToken(context: request.context) }
+                    if start == 0 { throw LanguageModelError.noStartToken(context: request.context) }
                     throw ServerError.malformedResponse(server: server, request: describe(request.context + candidate),
                                                         reason: "token '\(token.text)' has no log-probability")
                 }

@@ -67,6 +67,17 @@ import Testing
         #expect(abs(p[0] - exp(cat) / (exp(cat) + exp(dog))) < 1e-12)
     }
 
+    /// Candidates that share their first token (" cat" in "cat." and "cata") are still averaged over all their own
+    /// tokens: the shared token's term is in both means, so the mechanism does not depend on the overlap.
+    @Test func meanAveragesOverEachCandidatesOwnTokens() async throws {
+        let graph = try Graph([.categorical("pet", ["cat.", "cata"], prefix: "The pet is ")])
+        let model = try CausalModel(graph: graph, languageModel: Self.mock, scoring: .mean)
+        let p = try await model.distribution(of: "pet", given: [:]).probabilities
+        let first = (Self.logP(6, after: 3) + Self.logP(9, after: 6)) / 2
+        let second = (Self.logP(6, after: 3) + Self.logP(10, after: 6)) / 2
+        #expect(abs(p[0] - exp(first) / (exp(first) + exp(second))) < 1e-12)
+    }
+
     /// The `sdscm.py` rule, worked by hand: context " " + "The pet is " = [<s>, " ", "The", " pet", " is", " "];
     /// each candidate is tokenized alone with BOS, [<s>, "cat"]; both candidate tokens are scored by the
     /// distribution after the whole candidate (last token "cat"), averaged; softmax over candidates.

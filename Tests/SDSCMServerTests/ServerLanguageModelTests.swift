@@ -26,8 +26,9 @@ struct ServerLanguageModelTests {
         return url
     }
 
-    /// Sum and mean scores are the chain rule over the echoed tokens after the prefix all candidates share, as the
-    /// local engine scores them; a context ending in a space gives the same tokens.
+    /// Sum scores are the chain rule over the echoed tokens after the prefix all candidates share, mean scores
+    /// average each candidate's own tokens, as the local engine scores them; a context ending in a space gives the
+    /// same tokens.
     @Test func scoresAreTheChainRuleOfEchoedTokens() async throws {
         let stub = try StubServer()
         defer { stub.stop() }
@@ -37,11 +38,15 @@ struct ServerLanguageModelTests {
             CandidateScoringRequest(context: "The pet is", continuations: [" cat", " dog"]),
             CandidateScoringRequest(context: "The pet is ", continuations: ["cat", "dog"]),
             CandidateScoringRequest(context: "The pet is", continuations: [" a big cat", " dog"], mode: .mean),
+            CandidateScoringRequest(context: "The pet is", continuations: [" a big cat", " a dog"], mode: .mean),
         ])
         let cat = Self.logprob("The pet is", " cat"), dog = Self.logprob("The pet is", " dog")
         #expect(answers[0].logWeights == [cat, dog] && answers[1].logWeights == [cat, dog])
         let big = (Self.logprob("The pet is", " a") + Self.logprob("The pet is a", " big") + Self.logprob("The pet is a big", " cat")) / 3
         #expect(abs(answers[2].logWeights[0] - big) < 1e-12 && answers[2].logWeights[1] == dog)
+        // A shared first token (" a") is part of each candidate's own mean.
+        let aDog = (Self.logprob("The pet is", " a") + Self.logprob("The pet is a", " dog")) / 2
+        #expect(abs(answers[3].logWeights[0] - big) < 1e-12 && abs(answers[3].logWeights[1] - aDog) < 1e-12)
     }
 
     /// Next-token distributions are the server's top k, identified by hashes of the token texts.

@@ -9,15 +9,15 @@ struct CandidateTokenization<Model: TokenLevelLanguageModel> {
         let chain = requests.indices.filter { requests[$0].mode != .reference }
         if !chain.isEmpty {
             let plans = try chain.map { try chainRulePlan(requests[$0]) }
-            let values = try model.logProbabilities(plans)
+            let values = try model.logProbabilities(plans.map(\.request))
             for ((index, plan), values) in zip(zip(chain, plans), values) {
-                let mean = requests[index].mode == .mean
-                let scores = values.map { values -> Double in
-                    let total = values.reduce(0, +)
-                    return mean && !values.isEmpty ? total / Double(values.count) : total
+                let scores = zip(values, plan.ownStart).map { values, ownStart -> Double in
+                    guard requests[index].mode == .mean else { return values.reduce(0, +) }
+                    let own = values[ownStart...]
+                    return own.isEmpty ? 0 : own.reduce(0, +) / Double(own.count)
                 }
                 results[index] = CandidateScores(logWeights: scores,
-                                                 tokensScored: plan.context.count + plan.continuations.reduce(0) { $0 + $1.count })
+                                                 tokensScored: plan.request.context.count + plan.request.continuations.reduce(0) { $0 + $1.count })
             }
         }
         let reference = requests.indices.filter { requests[$0].mode == .reference }
@@ -28,21 +28,32 @@ struct CandidateTokenization<Model: TokenLevelLanguageModel> {
     }
 
     /// Chain-rule request for one job: the longest token prefix shared by every candidate's full tokenization is
-    /// the context, the rest of each tokenization its continuation.
-    func chainRulePlan(_ request: CandidateScoringRequest) throws -> TokenScoringRequest {
+    /// the context, the rest of each tokenization its continuation. For `mean`, the context ends where the first
+    /// candidate's own tokens begin (where its full tokenization leaves the context's), and `ownStart` says where
+    /// each candidate's own tokens begin in its continuation: a mean over tokens all candidates happen to share
+    /// would make the mechanism depend on how much the candidates overlap.
+    func chainRulePlan(_ request: CandidateScoringRequest) throws -> (request: TokenScoringRequest, ownStart: [Int]) {
         var sequences = try request.continuations.map { try model.tokenize(request.context + $0, addSpecial: true) }
         var shared = sequences[0].count
         for sequence in sequences.dropFirst() {
             shared = min(shared, sequences[0].commonPrefixLength(with: sequence))
+        }
+        var own = sequences.map { _ in shared }
+        if request.mode == .mean {
+            let context = try model.tokenize(request.context, addSpecial: true)
+            own = sequences.map { min($0.commonPrefixLength(with: context), $0.count) }
+            shared = min(shared, own.min() ?? shared)
         }
         if shared == 0 {
             // Nothing precedes the first candidate token (a root with an empty prefix on a model that adds no
             // BOS): condition on the model's start token instead.
             guard let start = model.startToken else { throw LanguageModelError.noStartToken(context: request.context) }
             sequences = sequences.map { [start] + $0 }
+            own = own.map { $0 + 1 }
             shared = 1
         }
-        return TokenScoringRequest(context: Array(sequences[0][..<shared]), continuations: sequences.map { Array($0[shared...]) })
+        return (TokenScoringRequest(context: Array(sequences[0][..<shared]), continuations: sequences.map { Array($0[shared...]) }),
+                own.map { $0 - shared })
     }
 
     /// `sdscm.py`'s `chunk_continuation` (with `sum=False`, as every caller passes): every candidate's tokens

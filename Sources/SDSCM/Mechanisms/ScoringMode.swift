@@ -6,8 +6,10 @@ public enum ScoringMode: String, Sendable, CaseIterable {
     /// longest token prefix all candidates share, so merges across the prefix/candidate boundary and leading
     /// spaces come out as the tokenizer really produces them.
     case sum
-    /// As `sum`, but each candidate's log-probability is divided by its number of scored tokens (a per-token
-    /// geometric mean, which favours long candidates less than the true probability does).
+    /// The average log-probability of each candidate's own tokens: every token from where the candidate's full
+    /// tokenization leaves the context's, including tokens all candidates share (a per-token geometric mean,
+    /// which favours long candidates less than the true probability does, and does not depend on how much the
+    /// candidates overlap).
     case mean
     /// Exactly `sdscm.py`'s `chunk_continuation`: context `' ' + parent` for each parent, then `' ' + prefix`,
     /// tokenized with special tokens; each candidate tokenized on its own (BOS included when the model adds
