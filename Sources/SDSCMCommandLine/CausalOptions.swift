@@ -60,6 +60,21 @@ enum CausalOptions {
     }
 
     /// Every `--do` as one set of interventions.
+    /// `--given VAR=VALUE` flags: evidence for true conditioning (each variable at most once).
+    static func evidence(_ arguments: ParsedArguments, command: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for text in arguments.values("given") {
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                throw UsageError(command: command, "--given '\(text)': expected VAR=VALUE")
+            }
+            let name = String(text[..<equals])
+            guard result[name] == nil else { throw UsageError(command: command, "--given names '\(name)' twice") }
+            result[name] = String(text[text.index(after: equals)...])
+        }
+        return result
+    }
+    static let givenSpec = OptionSpec.value("given", "VAR=VALUE",
+        "Evidence to condition on (repeatable): the evidence's ancestors are drawn from their exact posterior, not set by do().")
     static func interventions(_ arguments: ParsedArguments, command: String) throws -> [String: Intervention] {
         var result: [String: Intervention] = [:]
         for text in arguments.values("do") {

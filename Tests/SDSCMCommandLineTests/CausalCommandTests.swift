@@ -134,6 +134,29 @@ import SDSCMTestSupport
         }
     }
 
+    /// `--given M=x` conditions: P(T=a | M=x) = .3·.2 / .48 = .125, where `--do M=x` (the reference's reading) leaves
+    /// T at its prior .3. Sampled units match `exact --given`; `--given` refuses counterfactual arms.
+    @Test func givenConditionsInsteadOfIntervening() async throws {
+        let conditioned = try await Self.exactMarginals(["--config", Self.tables, "--given", "M=x"])
+        #expect(abs(conditioned["T"]!["a"]! - 0.125) < 1e-12)
+        #expect(conditioned["M"]!["x"]! == 1)
+        let intervened = try await Self.exactMarginals(["--config", Self.tables, "--do", "M=x"])
+        #expect(abs(intervened["T"]!["a"]! - 0.3) < 1e-12)
+        let out = Self.temporary("given.csv")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let run = await Invocation("sample", "--config", Self.tables, "--units", "20000", "--seed", "4", "--given", "M=x", "--out", out)
+        #expect(run.status == 0, "\(run.err)")
+        try Self.checkAgainstExact(csv: out, marginals: conditioned, skip: ["M"])
+        let (header, rows) = try Self.parse(out)
+        #expect(rows.allSatisfy { $0[header.firstIndex(of: "M")!] == "x" })
+        #expect(await Invocation("sample", "--config", Self.tables, "--units", "5", "--given", "M=x", "--counterfactual", "T=a",
+                                 "--out", out + ".never").status == 2)
+        #expect(await Invocation("sample", "--config", Self.tables, "--units", "5", "--given", "M=x", "--do", "M=y",
+                                 "--out", out + ".never").err.contains("both intervened on and given as evidence"))
+        #expect(await Invocation("exact", "--config", Self.tables, "--given", "M=w").err == "sdscm: error: 'w' is not a value of variable 'M'\n")
+        #expect(!FileManager.default.fileExists(atPath: out + ".never"))
+    }
+
     @Test func sameCommandSameBytesWhateverTheThreads() async throws {
         var contents: [Data] = []
         for threads in ["1", "2", "3"] {

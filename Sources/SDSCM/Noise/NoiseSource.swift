@@ -17,12 +17,15 @@ public struct NoiseSource: Sendable, Hashable {
         case fresh(String)
         /// Posterior (abduction) draws for supplied observations.
         case posterior
+        /// Posterior draws of the evidence's ancestors in conditional sampling.
+        case conditioning
 
         var identifier: UInt64 {
             switch self {
             case .mechanism: return 0x6D65_6368_616E_6973  // "mechanis"
             case .intervention: return 0x696E_7465_7276_656E  // "interven"
             case .posterior: return 0x706F_7374_6572_696F  // "posterio"
+            case .conditioning: return 0x636F_6E64_6974_696F  // "conditio"
             case .fresh(let label): return NoiseSource.hash("fresh:" + label)
             }
         }

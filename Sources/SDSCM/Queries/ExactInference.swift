@@ -21,21 +21,49 @@ public struct ExactInference: Sendable {
     }
 
     /// The marginal distribution of every categorical variable (declaration order) under `interventions`
-    /// (empty: observational). Free-text variables are skipped if nothing categorical depends on them; otherwise
-    /// the query is refused.
-    public func marginals(interventions: [String: Intervention] = [:]) async throws -> Marginals {
+    /// (empty: observational), conditioned on `evidence` when given (true conditioning: the evidence's ancestors
+    /// are weighted by the evidence's probability, not set). Free-text variables are skipped if nothing
+    /// categorical depends on them; otherwise the query is refused. Evidence of probability zero is a typed error.
+    public func marginals(given evidence: [String: String] = [:], interventions: [String: Intervention] = [:]) async throws -> Marginals {
         let graph = model.graph
         let resolved = try ResolvedInterventions(interventions, graph: graph)
+        let observed = try Self.resolve(evidence, graph: graph)
         let included = try categoricalClosure(of: Set(graph.variables.indices.filter { !graph.variables[$0].isText }),
                                               query: "exact marginals")
         var totals = [Int: [Double]]()
         for index in included { totals[index] = [Double](repeating: 0, count: graph.variables[index].values!.count) }
-        try await Enumeration(model: model, variables: included, interventions: resolved, fixed: [:], limit: limit).run { assignment, probability in
+        var enumeration = Enumeration(model: model, variables: included, interventions: resolved, fixed: [:], limit: limit)
+        enumeration.evidence = observed
+        var mass = 0.0
+        try await enumeration.run { assignment, probability in
+            mass += probability
             for index in included { totals[index]![assignment[index]!] += probability }
         }
+        guard mass > 0 else { throw Self.impossible(evidence, interventions) }
         return Marginals(graph.variables.indices.filter { totals[$0] != nil }.map { index in
-            Distribution(variable: graph.variables[index].name, values: graph.variables[index].values!, probabilities: totals[index]!)
+            Distribution(variable: graph.variables[index].name, values: graph.variables[index].values!,
+                         probabilities: observed.isEmpty ? totals[index]! : totals[index]!.map { $0 / mass })
         })
+    }
+
+    /// Evidence by variable index, checked: categorical variables, values in their domains.
+    static func resolve(_ evidence: [String: String], graph: Graph) throws -> [Int: String] {
+        var observed: [Int: String] = [:]
+        for (name, value) in evidence {
+            let index = try graph.index(of: name)
+            guard let values = graph.variables[index].values else {
+                throw CausalModelError.needsCategorical(variable: name, query: "evidence")
+            }
+            guard values.contains(value) else { throw CausalModelError.valueOutsideDomain(variable: name, value: value) }
+            observed[index] = value
+        }
+        return observed
+    }
+
+    /// The error for evidence of probability zero.
+    static func impossible(_ evidence: [String: String], _ interventions: [String: Intervention]) -> CausalModelError {
+        let described = evidence.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        return CausalModelError.unsupportedQuery("the evidence (\(described)) has probability zero under \(Intervention.describe(interventions))")
     }
 
     /// `P(target | do(interventions), evidence)`: the distribution of `target` among the joint assignments (under
@@ -49,25 +77,14 @@ public struct ExactInference: Sendable {
             throw CausalModelError.needsCategorical(variable: target, query: "a conditional distribution")
         }
         let resolved = try ResolvedInterventions(interventions, graph: graph)
-        var observed: [Int: String] = [:]
-        for (name, value) in evidence {
-            let index = try graph.index(of: name)
-            guard let values = graph.variables[index].values else {
-                throw CausalModelError.needsCategorical(variable: name, query: "evidence")
-            }
-            guard values.contains(value) else { throw CausalModelError.valueOutsideDomain(variable: name, value: value) }
-            observed[index] = value
-        }
+        let observed = try Self.resolve(evidence, graph: graph)
         let included = try categoricalClosure(of: Set(observed.keys).union([targetIndex]), query: "a conditional distribution")
         var enumeration = Enumeration(model: model, variables: included, interventions: resolved, fixed: [:], limit: limit)
         enumeration.evidence = observed
         var totals = [Double](repeating: 0, count: domain.count)
         try await enumeration.run { assignment, probability in totals[assignment[targetIndex]!] += probability }
         let mass = totals.reduce(0, +)
-        guard mass > 0 else {
-            let described = evidence.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-            throw CausalModelError.unsupportedQuery("the evidence (\(described)) has probability zero under \(Intervention.describe(interventions))")
-        }
+        guard mass > 0 else { throw Self.impossible(evidence, interventions) }
         return Distribution(variable: target, values: domain, probabilities: totals.map { $0 / mass })
     }
 

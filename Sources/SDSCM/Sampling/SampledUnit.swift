@@ -64,6 +64,8 @@ public struct Provenance: Sendable, Hashable, Codable {
         case abducted
         /// A supplied observation (no noise of its own).
         case observed
+        /// Drawn given evidence (`Sampler.sample(units:given:)`): the evidence's ancestors from their posterior.
+        case conditioned
     }
 
     /// How the values were determined.

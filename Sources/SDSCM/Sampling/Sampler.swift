@@ -176,10 +176,11 @@ public struct Sampler: Sendable {
 
     // MARK: Propagation
 
-    /// Determines every variable in τ order: intervened ones by their intervention, kept ones from `factual`,
-    /// the rest by their mechanism with noise from `noiseOf`.
+    /// Determines every variable in τ order: `preset` ones as given (with the distribution they would be drawn
+    /// from), intervened ones by their intervention, kept ones from `factual`, the rest by their mechanism with
+    /// noise from `noiseOf`.
     func propagate(unit: Int, interventions: ResolvedInterventions, keep: Set<Int>, factual: SampledUnit? = nil,
-                   reuseUnchanged: Bool = false, provenance: Provenance,
+                   reuseUnchanged: Bool = false, preset: [Int: String] = [:], provenance: Provenance,
                    noiseOf: (Int) -> NoiseProvider) async throws -> SampledUnit {
         let graph = model.graph
         let count = graph.variables.count
@@ -190,7 +191,14 @@ public struct Sampler: Sendable {
         for index in graph.order {
             let variable = graph.variables[index]
             let key = NoiseSource.hash(variable.name)
-            if let intervention = interventions[index] {
+            if let value = preset[index] {
+                values[index] = value
+                if let intervention = interventions[index] {
+                    logProbabilities[index] = intervention.logProbabilities(over: variable.values!)
+                } else {
+                    logProbabilities[index] = try await model.logProbabilities(of: index, values: values)
+                }
+            } else if let intervention = interventions[index] {
                 let (value, distribution) = apply(intervention, to: index, unit: unit, key: key)
                 values[index] = value
                 logProbabilities[index] = distribution

@@ -9,13 +9,18 @@ public enum SampleCommand: Command {
     /// One line for `sdscm help`.
     public static let summary = "Sample units (observational, interventional, counterfactual) from a causal model to CSV."
     /// The usage line `--help` shows.
-    public static let synopsis = "sdscm sample --config <json> --model <gguf> --units N --seed S [--do VAR=VALUE]... [--counterfactual VAR=VALUE]... [--semantics shared-noise|paper] [--scoring sum|mean|reference] [--logprobs] [--threads N] --out <csv>"
+    public static let synopsis = "sdscm sample --config <json> --model <gguf> --units N --seed S [--do VAR=VALUE]... [--given VAR=VALUE]... [--counterfactual VAR=VALUE]... [--semantics shared-noise|paper] [--scoring sum|mean|reference] [--logprobs] [--threads N] --out <csv>"
     /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Draws units 0..<N. Each variable is the Gumbel-max of its mechanism's log-probabilities and noise keyed by \
         (seed, unit, variable, candidate or token), so a unit does not depend on N, on the other units or on the \
         thread count: the same command gives a byte-identical file.
         --do VAR=VALUE (repeatable) intervenes in every unit; VAR~uniform assigns a uniform random value per unit. \
+        --given VAR=VALUE (repeatable) conditions on evidence: units come from P(V | evidence, do(…)), the \
+        evidence's ancestors drawn from their exact posterior (enumeration, at most --limit joint assignments) and \
+        everything else by its mechanism. This is not the reference's conditional-interventional query, which sets \
+        the evidence by do() and leaves its ancestors at their prior; use --do for that. Conditioned units cannot \
+        take --counterfactual arms.
         --counterfactual VAR=VALUE (repeatable) adds one counterfactual arm per flag, computed from each unit: with \
         shared-noise semantics (default) the unit's own noise is replayed, so non-descendants keep their values and \
         the factual value reproduces the unit; with paper semantics descendants are redrawn with fresh noise (the \
@@ -30,6 +35,8 @@ public enum SampleCommand: Command {
         .value("units", "N", "Number of units (rows)."),
         .value("seed", "S", "Seed of all noise (unsigned 64-bit integer, default 0)."),
         .value("do", "VAR=VALUE", "Intervention applied to every unit (repeatable; VAR~uniform for a random one)."),
+        CausalOptions.givenSpec,
+        .value("limit", "N", "Most joint assignments enumerated for --given (default 1000000)."),
         .value("counterfactual", "VAR=VALUE", "A counterfactual arm (repeatable, one arm per flag)."),
         .value("semantics", "MODE", "Counterfactual semantics: shared-noise (default) or paper."),
         .value("scoring", "MODE", "Candidate scoring: sum (default), mean or reference (sdscm.py's)."),
@@ -52,6 +59,11 @@ public enum SampleCommand: Command {
             let (variable, intervention) = try CausalOptions.intervention(text, option: "counterfactual", command: name)
             return ("do(\(text))", [variable: intervention])
         }
+        let evidence = try CausalOptions.evidence(arguments, command: name)
+        guard evidence.isEmpty || arms.isEmpty else {
+            throw UsageError(command: name, "--given and --counterfactual cannot be combined: conditioned units are not replayable")
+        }
+        let limit = try ModelOptions.positiveInteger(arguments, "limit", default: 1_000_000, command: name)
         let configuration = try CausalOptions.configuration(arguments, command: name)
         let model = try await CausalOptions.model(configuration, arguments, command: name)
         let sampler = Sampler(model: model, seed: seed)
@@ -79,14 +91,20 @@ public enum SampleCommand: Command {
         var table = DataTable(header: ["unit"] + columns(suffix: "") + arms.flatMap { columns(suffix: "|" + $0.label) })
         let start = DispatchTime.now().uptimeNanoseconds
         // Units in batched blocks: their language-model scoring shares passes (same bytes as one by one).
-        let rows = try await model.mapUnits(Array(0..<units)) { unit -> [String] in
-            let factual = try await sampler.sample(unit: unit, interventions: interventions)
-            var row = [String(unit)] + fields(factual)
-            for arm in arms {
-                row += fields(try await sampler.counterfactual(of: factual, interventions: arm.interventions,
-                                                               semantics: semantics, label: arm.label))
+        let rows: [[String]]
+        if !evidence.isEmpty {
+            rows = try await sampler.sample(units: 0..<units, given: evidence, interventions: interventions, limit: limit)
+                .map { [String($0.index)] + fields($0) }
+        } else {
+            rows = try await model.mapUnits(Array(0..<units)) { unit -> [String] in
+                let factual = try await sampler.sample(unit: unit, interventions: interventions)
+                var row = [String(unit)] + fields(factual)
+                for arm in arms {
+                    row += fields(try await sampler.counterfactual(of: factual, interventions: arm.interventions,
+                                                                   semantics: semantics, label: arm.label))
+                }
+                return row
             }
-            return row
         }
         for row in rows { try table.append(row) }
         try AtomicFile.write(Data(table.csv.utf8), to: out)
