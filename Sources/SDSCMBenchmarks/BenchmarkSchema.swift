@@ -21,7 +21,8 @@ public struct BenchmarkSchema: Sendable, Hashable {
     public let outcome: Int
     /// The covariates an analyst adjusts for: the treatment's non-descendants, in declaration order.
     public let covariates: [Int]
-    /// The covariates hidden in the hidden-confounding view (the exogenous ones).
+    /// The covariates hidden in the hidden-confounding view: the configuration's `"hidden"` list if it has one,
+    /// else the exogenous covariates.
     public let hidden: [Int]
     /// The hidden view's covariates, in τ order (the order of its table).
     public let visible: [Int]
@@ -37,8 +38,23 @@ public struct BenchmarkSchema: Sendable, Hashable {
         outcome = design.outcomeIndex
         let covariates = graph.variables.indices.filter { $0 != design.treatmentIndex && !descendants.contains($0) }
         self.covariates = covariates
-        hidden = covariates.filter { graph.variables[$0].exogenous }
-        visible = graph.order.filter { covariates.contains($0) && !graph.variables[$0].exogenous }
+        let hiddenSet: [Int]
+        if let names = design.configuration.hidden {
+            var hidden: [Int] = []
+            for (position, name) in names.enumerated() {
+                let index = try graph.index(of: name)
+                guard covariates.contains(index) else {
+                    throw ConfigurationError(path: "$.hidden[\(position)]",
+                                             message: "'\(name)' is not a covariate (the treatment or one of its descendants)")
+                }
+                hidden.append(index)
+            }
+            hiddenSet = covariates.filter(hidden.contains)
+        } else {
+            hiddenSet = covariates.filter { graph.variables[$0].exogenous }
+        }
+        hidden = hiddenSet
+        visible = graph.order.filter { covariates.contains($0) && !hiddenSet.contains($0) }
     }
 
     /// A schema read off a reference-layout header when no design is at hand (the reference's released CSVs): its

@@ -3,7 +3,7 @@ import SDSCM
 
 /// Why the hidden-confounding view of a dataset was not produced.
 public enum HiddenConfoundingError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The design marks no variable exogenous, so nothing is hidden.
+    /// The design marks no covariate exogenous and lists no hidden covariates, so nothing is hidden.
     case noExogenousVariables
     /// Enumerating the hidden variables would exceed the limit.
     case tooLarge(assignments: Double, limit: Int)
@@ -16,7 +16,7 @@ public enum HiddenConfoundingError: Error, Equatable, Sendable, CustomStringConv
     /// The reason, as the manifest's `hidden_skipped` records it.
     public var description: String {
         switch self {
-        case .noExogenousVariables: return "no variable is exogenous, so there is nothing to hide"
+        case .noExogenousVariables: return "no covariate is exogenous and the configuration lists no \"hidden\" covariates, so there is nothing to hide"
         case let .tooLarge(assignments, limit):
             return "the hidden variables have \(Int(assignments)) joint assignments, above the limit of \(limit) (each costs about one unit's scoring; raise the hidden limit to compute it)"
         case .freeText(let name): return "pre-treatment variable '\(name)' is free text"
@@ -25,14 +25,15 @@ public enum HiddenConfoundingError: Error, Equatable, Sendable, CustomStringConv
     }
 }
 
-/// The benchmark as an analyst without the exogenous variables sees it: the visible pre-treatment covariates,
+/// The benchmark as an analyst without the hidden covariates (the exogenous ones unless the configuration lists
+/// them) sees it: the visible pre-treatment covariates,
 /// treatment and outcome, and the exact CATE given the visible covariates,
 /// `E[μ_t1(U, x) − μ_t0(U, x) | X = x]`, with the hidden U enumerated under the SD-SCM's own distribution
 /// `P(u | x) ∝ Π P(v | parents)` over the pre-treatment variables.
 struct HiddenConfoundingView {
     let schema: BenchmarkSchema
     let model: CausalModel
-    /// The exogenous variables, enumerated in τ order.
+    /// The hidden covariates (the schema's), enumerated in τ order.
     let hidden: [Int]
     /// The variables the hidden view shows (the schema's).
     let visible: [Int]
@@ -43,7 +44,7 @@ struct HiddenConfoundingView {
         let t = schema.treatment
         let descendants = graph.descendants(of: t)
         let exogenous = graph.order.filter { graph.variables[$0].exogenous }
-        guard !exogenous.isEmpty else { throw HiddenConfoundingError.noExogenousVariables }
+        guard !schema.hidden.isEmpty else { throw HiddenConfoundingError.noExogenousVariables }
         if let bad = exogenous.first(where: { descendants.contains($0) }) {
             throw HiddenConfoundingError.exogenousDescendant(graph.variables[bad].name)
         }
@@ -51,7 +52,7 @@ struct HiddenConfoundingView {
         if let text = preTreatment.first(where: { graph.variables[$0].isText }) {
             throw HiddenConfoundingError.freeText(graph.variables[text].name)
         }
-        hidden = exogenous
+        hidden = graph.order.filter(schema.hidden.contains)
         visible = schema.visible
         let size = hidden.reduce(1.0) { $0 * Double(graph.variables[$1].values!.count) }
         guard size <= Double(limit) else { throw HiddenConfoundingError.tooLarge(assignments: size, limit: limit) }

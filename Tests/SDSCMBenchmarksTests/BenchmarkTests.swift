@@ -24,7 +24,7 @@ import SDSCMTestSupport
         return url
     }
 
-    static func runner(_ folder: URL, datasets: Int = 3, units: Int = 200, variations: Int = 1) throws -> BenchmarkRunner {
+    static func runner(_ folder: URL, datasets: Int = 3, units: Int = 200, variations: Int = 1, config: String = config) throws -> BenchmarkRunner {
         let design = try BenchmarkDesign(path: config)
         let run = BenchmarkManifest.Run(
             sdscmVersion: "test", name: design.name, config: .init(path: "confounded-tables.json", sha256: try SHA256.hex(ofFile: config)),
@@ -100,6 +100,40 @@ import SDSCMTestSupport
             let cate = weights.reduce(0) { $0 + $1.1 / total * (Self.expectedOutcome(t: "b", u: $1.0) - Self.expectedOutcome(t: "a", u: $1.0)) }
             #expect(abs(Double(row[5])! - cate) < 1e-12)
         }
+    }
+
+    /// An explicit `"hidden"` list replaces the exogenous default: hiding X (not exogenous) shows U, and the CATE
+    /// given U = u is μ_b(u) − μ_a(u) exactly (Y reads T, U and M only). Listing the treatment's descendant M is a
+    /// typed error naming `$.hidden[0]`.
+    @Test func explicitHiddenListChoosesTheHiddenCovariates() async throws {
+        let folder = Self.temporaryFolder("hidden-list")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.config))) as? [String: Any])
+        json["hidden"] = ["X"]
+        let config = folder.appendingPathComponent("hidden-x.json")
+        try JSONSerialization.data(withJSONObject: json).write(to: config)
+        let schema = try BenchmarkSchema(design: BenchmarkDesign(path: config.path))
+        #expect(schema.hidden == [1] && schema.visible == [0])
+        let dataset = try await Self.runner(folder.appendingPathComponent("out"), datasets: 1, units: 40, config: config.path).generate(0)
+        let (header, rows) = try Self.read(folder.appendingPathComponent("out").appendingPathComponent(dataset.files["hidden"]!.path))
+        #expect(header == ["unit", "U", "T", "Y", "CATE P(Y=0)", "CATE P(Y=1)", "CATE logP(Y=0)", "CATE logP(Y=1)"])
+        for row in rows {
+            #expect(abs(Double(row[5])! - (Self.expectedOutcome(t: "b", u: row[1]) - Self.expectedOutcome(t: "a", u: row[1]))) < 1e-12)
+        }
+        json["hidden"] = ["M"]
+        try JSONSerialization.data(withJSONObject: json).write(to: config)
+        #expect(throws: ConfigurationError.self) { try BenchmarkSchema(design: BenchmarkDesign(path: config.path)) }
+        do { _ = try BenchmarkSchema(design: BenchmarkDesign(path: config.path)) } catch let error as ConfigurationError {
+            #expect(error.path == "$.hidden[0]")
+        }
+        json["hidden"] = ["Q"]
+        try JSONSerialization.data(withJSONObject: json).write(to: config)
+        #expect(throws: ConfigurationError.self) { try BenchmarkDesign(path: config.path) }
+        // The list survives encoding.
+        var configuration = try CausalModelConfiguration(path: Self.config)
+        configuration.hidden = ["X"]
+        #expect(try CausalModelConfiguration(json: JSONEncoder().encode(configuration)).hidden == ["X"])
     }
 
     /// Killing a run and re-running redoes only what is missing or corrupt, with identical bytes; shards of a

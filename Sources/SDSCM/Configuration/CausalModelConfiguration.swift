@@ -24,6 +24,9 @@ public struct CausalModelConfiguration: Sendable {
     public var treatment: String?
     /// The outcome variable, if the file names one.
     public var outcome: String?
+    /// The covariates a benchmark's hidden-confounding view hides (`"hidden"`), if the file lists them; otherwise a
+    /// benchmark hides the exogenous covariates.
+    public var hidden: [String]?
     /// The scoring mode the file asks for (`"scoring"`), if any.
     public var scoring: ScoringMode?
     /// Whether `sum`/`mean` scoring includes suffixes (`"score_suffix"`).
@@ -31,12 +34,14 @@ public struct CausalModelConfiguration: Sendable {
 
     /// A configuration assembled in code.
     public init(variables: [Variable], equations: [String: any StructuralEquation] = [:], phrasings: [String: Int] = [:],
-                treatment: String? = nil, outcome: String? = nil, scoring: ScoringMode? = nil, scoresSuffix: Bool = false) {
+                treatment: String? = nil, outcome: String? = nil, hidden: [String]? = nil, scoring: ScoringMode? = nil,
+                scoresSuffix: Bool = false) {
         self.variables = variables
         self.equations = equations
         self.phrasings = phrasings
         self.treatment = treatment
         self.outcome = outcome
+        self.hidden = hidden
         self.scoring = scoring
         self.scoresSuffix = scoresSuffix
     }
@@ -58,7 +63,7 @@ public struct CausalModelConfiguration: Sendable {
     /// Parses a configuration document.
     public init(json data: Data) throws {
         let root = JSONCursor(value: try JSONDocument.parse(data), path: "$")
-        try root.allowOnly(["variables", "treatment", "outcome", "scoring", "score_suffix", "name", "description"])
+        try root.allowOnly(["variables", "treatment", "outcome", "hidden", "scoring", "score_suffix", "name", "description"])
         var variables: [Variable] = []
         var equations: [String: any StructuralEquation] = [:]
         var phrasings: [String: Int] = [:]
@@ -124,6 +129,14 @@ public struct CausalModelConfiguration: Sendable {
         for key in ["treatment", "outcome"] {
             if let name = try root.member(key)?.string(), !names.contains(name) {
                 throw ConfigurationError(path: "$.\(key)", message: "unknown variable '\(name)'")
+            }
+        }
+        if let list = try root.member("hidden") {
+            let items = try list.array()
+            hidden = try items.enumerated().map { index, item in
+                let name = try item.string()
+                guard names.contains(name) else { throw ConfigurationError(path: "$.hidden[\(index)]", message: "unknown variable '\(name)'") }
+                return name
             }
         }
         if let mode = try root.member("scoring") {

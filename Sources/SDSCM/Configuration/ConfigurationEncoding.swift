@@ -6,7 +6,7 @@ import Foundation
 /// is an `EncodingError` naming its variable.
 extension CausalModelConfiguration: Encodable {
     private enum Key: String, CodingKey {
-        case variables, treatment, outcome, scoring, name, values, text, phrasings, phrasing, parents, exogenous
+        case variables, treatment, outcome, hidden, scoring, name, values, text, phrasings, phrasing, parents, exogenous
         case equation, uniform, probabilities, table, when
         case scoreSuffix = "score_suffix", maxTokens = "max_tokens", stop, temperature, topK = "top_k", topP = "top_p"
     }
@@ -38,6 +38,7 @@ extension CausalModelConfiguration: Encodable {
         }
         try root.encodeIfPresent(treatment, forKey: .treatment)
         try root.encodeIfPresent(outcome, forKey: .outcome)
+        try root.encodeIfPresent(hidden, forKey: .hidden)
         try root.encodeIfPresent(scoring?.rawValue, forKey: .scoring)
         if scoresSuffix { try root.encode(true, forKey: .scoreSuffix) }
     }
