@@ -82,6 +82,9 @@ public struct BenchmarkManifest: Codable, Sendable {
         public var outcome: String
         /// Largest number of joint hidden assignments enumerated per unit for the hidden view's CATE.
         public var hiddenLimit: Int
+        /// The settings this run took from the paper's design because the command line left them out (reference
+        /// configurations only: `datasets=1000`, `units=1000`, `variations=50`, `semantics=paper`); nil when none.
+        public var defaultsTaken: [String]?
 
         /// The settings of a run; `hiddenLimit` defaults to 32.
         public init(sdscmVersion: String, name: String, config: FileRecord, configFormat: String, model: FileRecord?,
@@ -108,7 +111,7 @@ public struct BenchmarkManifest: Codable, Sendable {
         enum CodingKeys: String, CodingKey {
             case name, config, model, seed, datasets, units, variations, scoring, semantics, treatment, arms, outcome
             case sdscmVersion = "sdscm_version", configFormat = "config_format", modelArchitecture = "model_architecture"
-            case hiddenLimit = "hidden_limit"
+            case hiddenLimit = "hidden_limit", defaultsTaken = "defaults_taken"
         }
     }
 

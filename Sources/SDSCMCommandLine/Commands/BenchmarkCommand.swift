@@ -15,11 +15,14 @@ public enum BenchmarkCommand: Command {
     /// One line for `sdscm help`.
     public static let summary = "Generate treatment-effect benchmark datasets (reference and extended CSVs, manifests)."
     /// The usage line `--help` shows.
-    public static let synopsis = "sdscm benchmark --config <json> [--model <gguf>] --datasets D --units N --seed S --out <dir> [--shard i/n] [--variations V] [--scoring sum|mean|reference] [--semantics shared-noise|paper] [--threads N] [--name NAME] [--hidden-limit H]"
+    public static let synopsis = "sdscm benchmark --config <json> [--model <gguf>] [--datasets D] [--units N] [--seed S] --out <dir> [--shard i/n] [--variations V] [--scoring sum|mean|reference] [--semantics shared-noise|paper] [--threads N] [--name NAME] [--hidden-limit H]"
     /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Reads SDSCM's configuration format or the reference code's (breast_cancer_config.json) unchanged; both \
-        need a treatment and an outcome. Dataset j uses variation j mod V (default V = 1), whose phrasings are \
+        need a treatment and an outcome. With the reference's format, what the command line leaves out follows \
+        the paper's design (1000 datasets of 1000 units, 50 variations, paper semantics in the reference table; \
+        the manifest's defaults_taken lists them); SDSCM's format needs --datasets and --units. \
+        Dataset j uses variation j mod V (default V = 1), whose phrasings are \
         drawn as the reference draws them (np.random.seed(k), one randint per variable), and noise seeded from \
         (S, j). For each dataset it writes, atomically: reference/<name>_<j>.csv in the reference's column layout \
         (unnamed index, X0.., raw logP(Xt=k) and logP(Xy=k) scores, X_i|do(Xt=k) and logP(Xy=k)|do(Xt=k) per \
@@ -53,12 +56,24 @@ public enum BenchmarkCommand: Command {
         guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
         guard let configPath = arguments.value("config") else { throw UsageError(command: name, "missing --config <file.json>") }
         guard let out = arguments.value("out") else { throw UsageError(command: name, "missing --out <dir>") }
-        for required in ["datasets", "units"] where arguments.value(required) == nil {
+        let design = try BenchmarkDesign(path: configPath, name: arguments.value("name"))
+        // The reference's configuration gets the paper's design for whatever the command line leaves out; ours
+        // must say how many datasets and units it wants.
+        let paper = design.isReferenceFormat ? PaperDesign.defaults : [:]
+        var defaultsTaken: [String] = []
+        for required in ["datasets", "units"] where arguments.value(required) == nil && paper[required] == nil {
             throw UsageError(command: name, "missing --\(required)")
         }
-        let datasets = try ModelOptions.positiveInteger(arguments, "datasets", default: 1, command: name)
-        let units = try ModelOptions.positiveInteger(arguments, "units", default: 1, command: name)
-        let variations = try ModelOptions.positiveInteger(arguments, "variations", default: 1, command: name)
+        func setting(_ option: String, fallback: Int) throws -> Int {
+            if arguments.value(option) == nil, let value = paper[option] {
+                defaultsTaken.append("\(option)=\(value)")
+                return Int(value)!
+            }
+            return try ModelOptions.positiveInteger(arguments, option, default: fallback, command: name)
+        }
+        let datasets = try setting("datasets", fallback: 1)
+        let units = try setting("units", fallback: 1)
+        let variations = try setting("variations", fallback: 1)
         let seed = try ModelOptions.seed(arguments, default: 0, command: name)
         var hiddenLimit = 32
         if let text = arguments.value("hidden-limit") {
@@ -73,10 +88,13 @@ public enum BenchmarkCommand: Command {
             }
             (shard, shards) = (i, n)
         }
-        let semantics = try CausalOptions.semantics(arguments, command: name)
+        var semantics = try CausalOptions.semantics(arguments, command: name)
+        if arguments.value("semantics") == nil, let value = paper["semantics"] {
+            semantics = CounterfactualSemantics(rawValue: value)!
+            defaultsTaken.append("semantics=\(value)")
+        }
         let scoringOverride = try CausalOptions.scoring(arguments, command: name)
 
-        let design = try BenchmarkDesign(path: configPath, name: arguments.value("name"))
         let scoring = scoringOverride ?? design.configuration.scoring ?? .sum
         let needsModel = try design.configuration.graph().variables.contains { variable in
             variable.isText || design.configuration.equations[variable.name] == nil
@@ -93,7 +111,7 @@ public enum BenchmarkCommand: Command {
         }
         let graph = try design.configuration.graph()
         let treatment = graph.variables[design.treatmentIndex]
-        let run = BenchmarkManifest.Run(
+        var run = BenchmarkManifest.Run(
             sdscmVersion: SDSCMCommandLine.version, name: design.name,
             config: .init(path: (configPath as NSString).lastPathComponent, sha256: try SHA256.hex(ofFile: configPath)),
             configFormat: design.isReferenceFormat ? "reference" : "sdscm", model: modelRecord,
@@ -102,6 +120,7 @@ public enum BenchmarkCommand: Command {
             semantics: semantics.rawValue, treatment: treatment.name,
             arms: design.arms.map { treatment.values![$0] }, outcome: graph.variables[design.outcomeIndex].name,
             hiddenLimit: hiddenLimit)
+        run.defaultsTaken = defaultsTaken.isEmpty ? nil : defaultsTaken
         let runner = BenchmarkRunner(design: design, languageModel: languageModel, run: run, scoring: scoring,
                                      semantics: semantics, output: URL(fileURLWithPath: out))
         try runner.writeConfiguration(copying: configPath)
@@ -125,6 +144,13 @@ public enum BenchmarkCommand: Command {
         let manifest = try runner.writeCombinedManifest()
         io.print("\(generated) datasets generated, \(skipped) already complete; \(manifest.datasets.count) of \(datasets) in \(out)/manifest.json")
     }
+}
+
+/// The paper's benchmark design (v2 §4.1): 50 phrasing variations, 20 datasets of 1,000 units each per
+/// variation (dataset j in variation j mod 50), and the reference's counterfactual semantics in the reference table.
+enum PaperDesign {
+    /// Option name → value taken when a reference-format configuration's command line leaves it out.
+    static let defaults: [String: String] = ["datasets": "1000", "units": "1000", "variations": "50", "semantics": "paper"]
 }
 
 /// Progress on standard error: a redrawn bar with rate and ETA on a terminal, a line every ten seconds otherwise.
