@@ -44,7 +44,9 @@ public struct EvaluationDataset: Sendable {
     public var layout: Layout
     /// What the outcome is (e.g. `logP(X13=0)`).
     public var outcome: String
-    /// "all" and, when the design hides some covariates, "hidden".
+    /// "all" and, when the design hides some covariates, "hidden" (scored against each unit's ITE, as the paper
+    /// scores its Hidden-U setting) and, when the benchmark also wrote the exact hidden-view CATE
+    /// (`hidden/<name>.csv`), "hidden-cate": the same estimator input scored against E[τ | visible covariates].
     public var views: [String: View]
 
     /// Reads `url` with the columns of `schema` (nil: a reference-layout table whose schema is read off its header,
@@ -119,6 +121,15 @@ public struct EvaluationDataset: Sendable {
             let (matrix, names) = try wrap { try table.encodedColumns(covariates.map { (column($0), encoding($0)) }) }
             views[view] = View(data: try EstimationData(covariates: matrix, treatment: treatment, outcome: observed),
                                ite: ite, covariates: names)
+        }
+        // Our extra: the hidden view against the exact CATE given the visible covariates, when it was computed.
+        if layout == .extended, let hidden = views["hidden"] {
+            let url = url.deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("hidden").appendingPathComponent(url.lastPathComponent)
+            if let table = try? DataTable(contentsOf: url), table.header == schema.hiddenHeader, table.count == hidden.ite.count {
+                let cate = try wrap { try table.numbers(schema.cateColumn((arms[1], arms[0]), value: 0, log: true)) }
+                views["hidden-cate"] = View(data: hidden.data, ite: cate, covariates: hidden.covariates)
+            }
         }
         self.views = views
     }

@@ -16,11 +16,11 @@ import SDSCMTestSupport
         #expect(generated.status == 0, "\(generated.err)")
         let run = await Invocation("evaluate", "--data", data.path, "--report", report.path)
         #expect(run.status == 0, "\(run.err)")
-        #expect(run.out.hasPrefix("evaluated 3 datasets (extended layout), views all, hidden, 9 estimators"))
+        #expect(run.out.hasPrefix("evaluated 3 datasets (extended layout), views all, hidden, hidden-cate, 9 estimators"))
         let text = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8)
         let rows = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(Array(rows[0].prefix(5)) == ["dataset", "view", "estimator", "ate_hat", "sate"])
-        #expect(rows.count == 1 + 3 * 2 * 9)
+        #expect(rows.count == 1 + 3 * 3 * 9)
         for j in 0..<3 {
             // SATE is the mean ITE of the extended table.
             let extended = try String(contentsOf: data.appendingPathComponent("extended/confounded-tables_\(j).csv"), encoding: .utf8)
@@ -33,6 +33,16 @@ import SDSCMTestSupport
             #expect(Double(linearT[8])! < 1e-9)  // √PEHE
             let dim = try #require(rows.first { $0[0] == "confounded-tables_\(j)" && $0[1] == "all" && $0[2] == "dim" })
             #expect(abs(Double(dim[3])! - sate) > 0.05)
+            // The hidden view is scored against the ITE (the paper's way), hidden-cate against the hidden table's
+            // exact CATE given the visible covariates; both views feed the estimators the same data.
+            let hidden = try String(contentsOf: data.appendingPathComponent("hidden/confounded-tables_\(j).csv"), encoding: .utf8)
+                .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let cateColumn = hidden[0].firstIndex(of: "CATE logP(Y=0)")!
+            let meanCATE = hidden.dropFirst().reduce(0.0) { $0 + Double($1[cateColumn])! } / Double(hidden.count - 1)
+            let byView = { (view: String) in try #require(rows.first { $0[0] == "confounded-tables_\(j)" && $0[1] == view && $0[2] == "dim" }) }
+            #expect(abs(Double(try byView("hidden")[4])! - sate) < 1e-12)
+            #expect(abs(Double(try byView("hidden-cate")[4])! - meanCATE) < 1e-12)
+            #expect(try byView("hidden-cate")[3] == byView("hidden")[3])
         }
         for file in ["report.md", "ate-errors-all.svg", "ate-errors-hidden.svg", "true-ate-histogram.svg"] {
             #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent(file).path), "\(file)")
@@ -41,7 +51,7 @@ import SDSCMTestSupport
         // extended/ folder is named; tables moved elsewhere need --config.
         #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("config.json").path))
         let sub = await Invocation("evaluate", "--data", data.appendingPathComponent("extended").path, "--report", report.path, "--estimators", "dim")
-        #expect(sub.status == 0 && sub.out.contains("views all, hidden"), "\(sub.err)")
+        #expect(sub.status == 0 && sub.out.contains("views all, hidden, hidden-cate"), "\(sub.err)")
         let moved = folder.appendingPathComponent("moved")
         try FileManager.default.createDirectory(at: moved, withIntermediateDirectories: true)
         for j in 0..<3 {

@@ -10,14 +10,17 @@ public enum EvaluateCommand: Command {
     /// One line for `sdscm help`.
     public static let summary = "Run effect estimators over benchmark CSVs and write a report (tables, results.csv, SVG plots)."
     /// The usage line `--help` shows.
-    public static let synopsis = "sdscm evaluate --data <dir> [--config <json>] [--view all|hidden] [--estimators list] [--one-hot] --report <dir>"
+    public static let synopsis = "sdscm evaluate --data <dir> [--config <json>] [--view all|hidden|hidden-cate] [--estimators list] [--one-hot] --report <dir>"
     /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Reads every CSV in --data (and in its extended/ folder) with the columns of the benchmark's design: \
         --config, else the config.json that sdscm benchmark writes into the folder (or its parent). Either the \
         reference's layout (outcome logP(Xy=0), treatment Xt, ITE from the two do() columns) or SDSCM's extended \
         layout (outcome logP(Y=y0) of the factual arm, exact ITE), recognized by the header the design gives. \
-        View all adjusts for the treatment's non-descendants, view hidden for those not marked exogenous \
+        View all adjusts for the treatment's non-descendants, view hidden for those not hidden by the design (its \
+        "hidden" list, else the non-exogenous ones), scored against each unit's ITE as the paper does; view \
+        hidden-cate is the same input scored against the exact CATE given the visible covariates, when the \
+        benchmark's hidden/ tables hold it \
         (categorical values coded by their position in the variable's domain, or one-hot). Reference-layout \
         tables without a design (the reference's released CSVs) are read by their header with covariates \
         X0..X(t-1) and no hidden view; pass their configuration with --config for it. Runs the estimators per \
@@ -31,7 +34,7 @@ public enum EvaluateCommand: Command {
     public static let options: [OptionSpec] = [
         .value("data", "DIR", "Folder of benchmark CSVs (reference or extended layout)."),
         .value("config", "FILE", "The benchmark's configuration (default: config.json in the data folder or its parent)."),
-        .value("view", "VIEW", "Covariate view: all or hidden (default: both)."),
+        .value("view", "VIEW", "Covariate view: all, hidden or hidden-cate (default: every one the data has)."),
         .value("estimators", "LIST", "Comma-separated estimator names (default: all)."),
         .flag("one-hot", "Encode categorical covariates as indicators instead of integer codes."),
         .value("report", "DIR", "Output folder for report.md, results.csv and the figures."),
@@ -42,9 +45,9 @@ public enum EvaluateCommand: Command {
         guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
         guard let data = arguments.value("data") else { throw UsageError(command: name, "missing --data <dir>") }
         guard let report = arguments.value("report") else { throw UsageError(command: name, "missing --report <dir>") }
-        var views = ["all", "hidden"]
+        var views = ["all", "hidden", "hidden-cate"]
         if let view = arguments.value("view") {
-            guard views.contains(view) else { throw UsageError(command: name, "--view must be all or hidden, got '\(view)'") }
+            guard views.contains(view) else { throw UsageError(command: name, "--view must be all, hidden or hidden-cate, got '\(view)'") }
             views = [view]
         }
         var estimators = Estimator.allCases
