@@ -157,6 +157,38 @@ import SDSCMTestSupport
         #expect(!FileManager.default.fileExists(atPath: out + ".never"))
     }
 
+    /// `--semantics paper --evidence VAR`: the arm do(M=y) keeps exactly the listed non-descendant T; with an empty
+    /// list (no T), T is redrawn with fresh noise, so T|do(M=y) is a fresh draw from P(T) (a with probability .3).
+    @Test func evidenceListsChooseWhatPaperArmsKeep() async throws {
+        let out = Self.temporary("evidence.csv")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var run = await Invocation("sample", "--config", Self.tables, "--units", "4000", "--seed", "2", "--semantics", "paper",
+                                   "--counterfactual", "M=y", "--evidence", "T", "--out", out)
+        #expect(run.status == 0, "\(run.err)")
+        var (header, rows) = try Self.parse(out)
+        let t = header.firstIndex(of: "T")!, armT = header.firstIndex(of: "T|do(M=y)")!
+        #expect(rows.allSatisfy { $0[t] == $0[armT] })
+        run = await Invocation("sample", "--config", Self.tables, "--units", "4000", "--seed", "2", "--semantics", "paper",
+                               "--counterfactual", "M=y", "--evidence", "R", "--out", out)
+        #expect(run.status != 0)  // R descends from M
+        run = await Invocation("sample", "--config", Self.tables, "--units", "4000", "--seed", "2", "--semantics", "paper",
+                               "--counterfactual", "M=y", "--evidence", "Y", "--out", out)
+        #expect(run.status != 0)  // so does Y
+        // The empty list keeps only the exogenous variables (none here): T is redrawn from P(T), a w.p. .3.
+        run = await Invocation("sample", "--config", Self.tables, "--units", "4000", "--seed", "2", "--semantics", "paper",
+                               "--counterfactual", "M=y", "--evidence", "", "--out", out)
+        #expect(run.status == 0, "\(run.err)")
+        (header, rows) = try Self.parse(out)
+        let redrawnA = Double(rows.count { $0[armT] == "a" }) / 4000
+        #expect(abs(redrawnA - 0.3) < 4 * (0.21 / 4000).squareRoot())
+        let changed = Double(rows.count { $0[t] != $0[armT] }) / 4000  // 2 · .3 · .7 = .42 for independent draws
+        #expect(abs(changed - 0.42) < 4 * (0.42 * 0.58 / 4000).squareRoot())
+        #expect(await Invocation("sample", "--config", Self.tables, "--units", "5", "--counterfactual", "M=y", "--evidence", "T",
+                                 "--out", out + ".never").status == 2)
+        #expect(await Invocation("sample", "--config", Self.tables, "--units", "5", "--semantics", "paper", "--evidence", "T",
+                                 "--out", out + ".never").status == 2)
+    }
+
     @Test func sameCommandSameBytesWhateverTheThreads() async throws {
         var contents: [Data] = []
         for threads in ["1", "2", "3"] {

@@ -214,3 +214,40 @@ import Testing
         #expect(abs(Double(paperYes) / Double(draws) - 0.6) < 0.01)
     }
 }
+
+/// Paper-semantics counterfactuals with an evidence list (the reference's `evidence_indices`).
+@Suite struct EvidenceListTests {
+    /// A → B, (A, B) → C, C → D; arm do(C = yes). With evidence [B], B keeps its value while A (a non-descendant not
+    /// listed, not exogenous) is redrawn from its prior, as the reference redraws `marathon` in its collider toy:
+    /// A's counterfactual values pass a chi-square test against P(A). Without a list every non-descendant is kept.
+    @Test func unlistedNonDescendantsAreRedrawn() async throws {
+        let model = try MockModels.chain()
+        let sampler = Sampler(model: model, seed: 8)
+        let units = try await sampler.sample(units: 0..<3000)
+        let exact = try await ExactInference(model: model).marginals()
+        var counts = [0, 0], changed = 0
+        for unit in units {
+            let arm = try await sampler.counterfactual(of: unit, interventions: ["C": .value("yes")], semantics: .paper, evidence: ["B"])
+            #expect(arm.values[1] == unit.values[1])
+            #expect(arm.values[2] == "yes")
+            counts[arm.values[0] == "young" ? 0 : 1] += 1
+            if arm.values[0] != unit.values[0] { changed += 1 }
+            let plain = try await sampler.counterfactual(of: unit, interventions: ["C": .value("yes")], semantics: .paper)
+            #expect(plain.values[0] == unit.values[0] && plain.values[1] == unit.values[1])
+        }
+        let (statistic, degrees) = chiSquare(counts, exact["A"]!.probabilities)
+        #expect(statistic < chiSquareCritical(degrees), "\(counts) vs \(exact["A"]!.probabilities)")
+        // Fresh noise: A changes in about 2 p (1 − p) of the units.
+        let p = exact["A"]!.probabilities[0]
+        #expect(abs(Double(changed) / 3000 - 2 * p * (1 - p)) < 0.04)
+    }
+
+    /// A descendant of the arm cannot be evidence; shared-noise semantics takes no list; unknown names are errors.
+    @Test func badEvidenceListsAreTypedErrors() async throws {
+        let sampler = Sampler(model: try MockModels.chain(), seed: 8)
+        let unit = try await sampler.sample(unit: 0)
+        await #expect(throws: CausalModelError.self) { try await sampler.counterfactual(of: unit, interventions: ["C": .value("yes")], semantics: .paper, evidence: ["D"]) }
+        await #expect(throws: CausalModelError.self) { try await sampler.counterfactual(of: unit, interventions: ["C": .value("yes")], semantics: .sharedNoise, evidence: ["B"]) }
+        await #expect(throws: CausalModelError.self) { try await sampler.counterfactual(of: unit, interventions: ["C": .value("yes")], semantics: .paper, evidence: ["Q"]) }
+    }
+}

@@ -102,12 +102,16 @@ public struct Sampler: Sendable {
     ///   as intervention, the result equals `unit`.
     /// - `paper`: exogenous variables and non-descendants keep their values; descendants are redrawn with fresh
     ///   noise from a stream named by `label` (default: the interventions' description), so different arms use
-    ///   independent noise. Interventions on exogenous variables are refused, as in `sdscm.py`.
+    ///   independent noise. Interventions on exogenous variables are refused, as in `sdscm.py`. With `evidence`
+    ///   (the reference's `evidence_indices`), exactly the exogenous variables and the listed ones keep their
+    ///   values and every other variable is redrawn, non-descendants included, as the reference does; listing a
+    ///   descendant of the intervened variables is refused (it cannot be held fixed and be affected).
     ///
     /// A unit drawn with another seed or by another model (see `SampledUnit.provenance`) is refused with a
     /// `foreignUnit` error: its noise is not this sampler's, so a replay would silently be wrong.
     public func counterfactual(of unit: SampledUnit, interventions: [String: Intervention],
-                               semantics: CounterfactualSemantics = .sharedNoise, label: String? = nil) async throws -> SampledUnit {
+                               semantics: CounterfactualSemantics = .sharedNoise, label: String? = nil,
+                               evidence: [String]? = nil) async throws -> SampledUnit {
         try checkReplayable(unit)
         let arm = try ResolvedInterventions(interventions, graph: model.graph)
         // The factual unit's own interventions hold in every arm unless the arm sets the same variable.
@@ -115,9 +119,23 @@ public struct Sampler: Sendable {
         let graph = model.graph
         let affected = graph.descendants(of: arm.indices)
         var keep = Set<Int>()  // variables that keep their factual value
-        for index in graph.variables.indices where resolved[index] == nil {
-            let exogenousKept = semantics == .paper && graph.variables[index].exogenous
-            if !affected.contains(index) || exogenousKept { keep.insert(index) }
+        if let evidence {
+            guard semantics == .paper else {
+                throw CausalModelError.unsupportedQuery("evidence lists apply to paper-semantics counterfactuals; shared noise keeps every non-descendant")
+            }
+            for name in evidence {
+                let index = try graph.index(of: name)
+                if affected.contains(index) {
+                    throw CausalModelError.unsupportedQuery("evidence variable '\(name)' is the intervened variable or one of its descendants, so it cannot be held at its factual value")
+                }
+                if resolved[index] == nil { keep.insert(index) }
+            }
+            for index in graph.variables.indices where resolved[index] == nil && graph.variables[index].exogenous { keep.insert(index) }
+        } else {
+            for index in graph.variables.indices where resolved[index] == nil {
+                let exogenousKept = semantics == .paper && graph.variables[index].exogenous
+                if !affected.contains(index) || exogenousKept { keep.insert(index) }
+            }
         }
         if semantics == .paper {
             for index in arm.indices.sorted() where graph.variables[index].exogenous {

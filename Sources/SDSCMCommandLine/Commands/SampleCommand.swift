@@ -9,7 +9,7 @@ public enum SampleCommand: Command {
     /// One line for `sdscm help`.
     public static let summary = "Sample units (observational, interventional, counterfactual) from a causal model to CSV."
     /// The usage line `--help` shows.
-    public static let synopsis = "sdscm sample --config <json> --model <gguf> --units N --seed S [--do VAR=VALUE]... [--given VAR=VALUE]... [--counterfactual VAR=VALUE]... [--semantics shared-noise|paper] [--scoring sum|mean|reference] [--logprobs] [--threads N] --out <csv>"
+    public static let synopsis = "sdscm sample --config <json> --model <gguf> --units N --seed S [--do VAR=VALUE]... [--given VAR=VALUE]... [--counterfactual VAR=VALUE]... [--semantics shared-noise|paper] [--evidence VARS] [--scoring sum|mean|reference] [--logprobs] [--threads N] --out <csv>"
     /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Draws units 0..<N. Each variable is the Gumbel-max of its mechanism's log-probabilities and noise keyed by \
@@ -25,6 +25,9 @@ public enum SampleCommand: Command {
         shared-noise semantics (default) the unit's own noise is replayed, so non-descendants keep their values and \
         the factual value reproduces the unit; with paper semantics descendants are redrawn with fresh noise (the \
         paper's Algorithm 1).
+        --evidence VAR[,VAR…] (repeatable, "" for none; paper semantics only) keeps exactly the exogenous and the listed variables at \
+        their factual values in every arm and redraws all others, non-descendants included (the reference's \
+        evidence_indices); without it, paper semantics keeps every non-descendant.
         Columns: unit, one per variable (declaration order), text (the unit's document); --logprobs adds \
         logP(VAR=VALUE) for every categorical value (the distribution the value was drawn from); then for each \
         arm VAR|do(X=x) for every variable, text|do(X=x), and with --logprobs logP(VAR=VALUE)|do(X=x). The file is \
@@ -39,6 +42,7 @@ public enum SampleCommand: Command {
         .value("limit", "N", "Most joint assignments enumerated for --given (default 1000000)."),
         .value("counterfactual", "VAR=VALUE", "A counterfactual arm (repeatable, one arm per flag)."),
         .value("semantics", "MODE", "Counterfactual semantics: shared-noise (default) or paper."),
+        .value("evidence", "VARS", "With --semantics paper: variables the arms keep fixed (comma-separated or repeated; \"\" for none; the reference's evidence_indices). Exogenous and listed variables are kept, every other one redrawn."),
         .value("scoring", "MODE", "Candidate scoring: sum (default), mean or reference (sdscm.py's)."),
         .flag("logprobs", "Add logP(VAR=VALUE) columns."),
         .value("out", "FILE", "The CSV file to write."),
@@ -60,6 +64,14 @@ public enum SampleCommand: Command {
             return ("do(\(text))", [variable: intervention])
         }
         let evidence = try CausalOptions.evidence(arguments, command: name)
+        // Comma-separated or repeated; `--evidence ""` is the empty list (keep only the exogenous variables).
+        let evidenceFlags = arguments.values("evidence")
+        let evidenceList: [String]? = evidenceFlags.isEmpty ? nil
+            : evidenceFlags.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+        if evidenceList != nil {
+            guard semantics == .paper else { throw UsageError(command: name, "--evidence needs --semantics paper") }
+            guard !arms.isEmpty else { throw UsageError(command: name, "--evidence needs a --counterfactual arm") }
+        }
         guard evidence.isEmpty || arms.isEmpty else {
             throw UsageError(command: name, "--given and --counterfactual cannot be combined: conditioned units are not replayable")
         }
@@ -101,7 +113,8 @@ public enum SampleCommand: Command {
                 var row = [String(unit)] + fields(factual)
                 for arm in arms {
                     row += fields(try await sampler.counterfactual(of: factual, interventions: arm.interventions,
-                                                                   semantics: semantics, label: arm.label))
+                                                                   semantics: semantics, label: arm.label,
+                                                                   evidence: evidenceList))
                 }
                 return row
             }
