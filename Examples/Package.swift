@@ -30,6 +30,7 @@ let package = Package(
         .executableTarget(name: "ReadGGUF", dependencies: [engine]),
         .executableTarget(name: "ClinicCounterfactuals", dependencies: [sdscm, engine]),
         .executableTarget(name: "ConfounderCollider", dependencies: [sdscm, engine, bundled]),
+        .executableTarget(name: "NotebookConfounderCollider", dependencies: [sdscm, engine]),
         .executableTarget(name: "CounterfactualText", dependencies: [sdscm, engine, bundled]),
         .executableTarget(name: "ModelAudit", dependencies: [sdscm, engine, bundled, .product(name: "SDSCMAudit", package: "SDSCM")]),
         .executableTarget(name: "OncologyBenchmark", dependencies: [sdscm, engine, .product(name: "SDSCMBenchmarks", package: "SDSCM")]),

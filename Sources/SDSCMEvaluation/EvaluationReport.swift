@@ -38,7 +38,7 @@ public enum EvaluationReport {
 
     /// `report.md`.
     public static func markdown(_ results: [EvaluationResult], source: String, outcome: String, views: [String],
-                                estimators: [Estimator], figures: [String]) -> String {
+                                estimators: [Estimator], figures: [String], aggregated: [EvaluationResult] = []) -> String {
         func pick(_ view: String, _ estimator: Estimator) -> [EvaluationResult] {
             results.filter { $0.view == view && $0.estimator == estimator }
         }
@@ -70,6 +70,9 @@ public enum EvaluationReport {
                 text += "| \(displayName(estimator)) | \(view) | \(number(paper)) | \(number(sklearn)) | \(number(pehe[pehe.count / 2])) |\n"
             }
         }
+        if !aggregated.isEmpty {
+            text += sizeComparison(results, aggregated, views: views, estimators: estimators)
+        }
         let interval = results.filter { $0.standardError != nil }
         if !interval.isEmpty {
             text += "\n## ATE intervals (95%, normal)\n\nCoverage of the SATE across datasets and mean width.\n\n| Method | view | coverage | mean width |\n|---|---|---|---|\n"
@@ -90,9 +93,36 @@ public enum EvaluationReport {
         return text
     }
 
-    /// Writes `results.csv`, `report.md`, `ate-errors-<view>.svg` and `true-ate-histogram.svg` into `folder`.
+    /// The paper's Table 2 at both dataset sizes: mean CATE R² (paper's orientation) and median standardized
+    /// √PEHE over the datasets, and the ATE R² across them, for the datasets and for their aggregates.
+    static func sizeComparison(_ small: [EvaluationResult], _ large: [EvaluationResult], views: [String],
+                               estimators: [Estimator]) -> String {
+        let n = small.first?.units ?? 0, m = large.first?.units ?? 0
+        let smallCount = Set(small.map(\.dataset)).count, largeCount = Set(large.map(\.dataset)).count
+        var text = "\n## Dataset size: \(n) vs \(m) units (the paper's Table 2, 1k vs 10k)\n\n"
+        text += "\(smallCount) datasets of \(n) units and \(largeCount) aggregates of \(m) units (same-variation datasets concatenated). Mean CATE R² in the paper's orientation, median standardized √PEHE, and the ATE R² across datasets.\n\n"
+        text += "| Method | view | R² paper (\(n)) | R² paper (\(m)) | std √PEHE (\(n)) | std √PEHE (\(m)) | ATE R² (\(n)) | ATE R² (\(m)) |\n|---|---|---|---|---|---|---|---|\n"
+        func summary(_ rows: [EvaluationResult]) -> (r2: Double, pehe: Double, ate: Double) {
+            guard !rows.isEmpty else { return (.nan, .nan, .nan) }
+            let pehe = rows.map(\.standardizedPEHE).sorted()
+            return (rows.map(\.cateR2Paper).reduce(0, +) / Double(rows.count), pehe[pehe.count / 2],
+                    rows.count > 1 ? ateAccuracy(rows).r2 : .nan)
+        }
+        for view in views {
+            for estimator in estimators {
+                let a = summary(small.filter { $0.view == view && $0.estimator == estimator })
+                let b = summary(large.filter { $0.view == view && $0.estimator == estimator })
+                guard !a.r2.isNaN || !b.r2.isNaN else { continue }
+                text += "| \(displayName(estimator)) | \(view) | \(format(a.r2)) | \(format(b.r2)) | \(format(a.pehe)) | \(format(b.pehe)) | \(format(a.ate)) | \(format(b.ate)) |\n"
+            }
+        }
+        return text
+    }
+
+    /// Writes `results.csv` (the datasets' rows, then the aggregates'), `report.md`, `ate-errors-<view>.svg` and
+    /// `true-ate-histogram.svg` into `folder`; with `aggregated` results the report compares the two sizes.
     public static func write(_ results: [EvaluationResult], to folder: URL, source: String, outcome: String,
-                             views: [String], estimators: [Estimator]) throws {
+                             views: [String], estimators: [Estimator], aggregated: [EvaluationResult] = []) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var figures: [String] = []
         func save(_ text: String, _ name: String) throws {
@@ -110,7 +140,8 @@ public enum EvaluationReport {
         let truths = results.filter { seen.insert($0.dataset).inserted }.map(\.sate)
         try save(SVGPlot.histogram(title: "True sample ATE per dataset", axis: "SATE", values: truths), "true-ate-histogram.svg")
         figures.append("true-ate-histogram.svg")
-        try save(csv(results), "results.csv")
-        try save(markdown(results, source: source, outcome: outcome, views: views, estimators: estimators, figures: figures), "report.md")
+        try save(csv(results + aggregated), "results.csv")
+        try save(markdown(results, source: source, outcome: outcome, views: views, estimators: estimators, figures: figures,
+                          aggregated: aggregated), "report.md")
     }
 }

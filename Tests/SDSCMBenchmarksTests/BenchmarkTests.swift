@@ -136,6 +136,35 @@ import SDSCMTestSupport
         #expect(try CausalModelConfiguration(json: JSONEncoder().encode(configuration)).hidden == ["X"])
     }
 
+    /// Aggregates (the paper's 10k sets): datasets of one variation concatenated in dataset order, the index column
+    /// continuing, every other field unchanged; only complete groups; group m in variation m mod V.
+    @Test func aggregatesConcatenateSameVariationDatasets() async throws {
+        let folder = Self.temporaryFolder("aggregate")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let runner = try Self.runner(folder, datasets: 7, units: 30, variations: 2)
+        for index in 0..<7 { _ = try await runner.generate(index) }
+        #expect(runner.aggregateGroups(size: 3, completed: Array(0..<7)).map(\.datasets) == [[0, 2, 4], [1, 3, 5]])
+        #expect(runner.aggregateGroups(size: 3, completed: [0, 1, 2, 3, 4]).map(\.datasets) == [[0, 2, 4]])
+        let aggregates = try runner.writeAggregates(size: 3)
+        #expect(aggregates.map(\.index) == [0, 1] && aggregates.map(\.variation) == [0, 1])
+        for aggregate in aggregates {
+            #expect(aggregate.files.keys.sorted() == ["extended", "hidden", "reference"])
+            for (layout, file) in aggregate.files {
+                let (header, rows) = try Self.read(runner.aggregateFolder(size: 3).appendingPathComponent(file.path))
+                var expected: [[String]] = []
+                for dataset in aggregate.datasets {
+                    let (partHeader, partRows) = try Self.read(folder.appendingPathComponent("\(layout)/confounded-tables_\(dataset).csv"))
+                    #expect(partHeader == header)
+                    expected += partRows
+                }
+                #expect(rows.count == 90)
+                #expect(rows.map { Array($0.dropFirst()) } == expected.map { Array($0.dropFirst()) }, "\(layout)")
+                #expect(rows.map { $0[0] } == (0..<90).map(String.init))
+            }
+        }
+        #expect(try runner.writeAggregates(size: 8).isEmpty)  // no variation has eight datasets
+    }
+
     /// Killing a run and re-running redoes only what is missing or corrupt, with identical bytes; shards of a
     /// run produce the same files as the whole run.
     @Test func resumesAndShards() async throws {

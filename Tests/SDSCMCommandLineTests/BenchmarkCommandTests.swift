@@ -34,7 +34,7 @@ import SDSCMTestSupport
         #expect(run.out == "2 datasets generated, 0 already complete; 2 of 1000 in \(out.path)/manifest.json\n")
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as? [String: Any])
         let settings = try #require(manifest["run"] as? [String: Any])
-        #expect(settings["defaults_taken"] as? [String] == ["datasets=1000", "variations=50", "semantics=paper"])
+        #expect(settings["defaults_taken"] as? [String] == ["datasets=1000", "variations=50", "aggregate=10", "semantics=paper"])
         #expect(settings["datasets"] as? Int == 1000 && settings["variations"] as? Int == 50 && settings["semantics"] as? String == "paper")
         let datasets = try #require(manifest["datasets"] as? [[String: Any]])
         #expect(datasets.map { $0["index"] as? Int } == [7, 507])
@@ -47,7 +47,7 @@ import SDSCMTestSupport
         // Everything given: nothing taken, and our own configurations still need --datasets and --units.
         let explicit = out.appendingPathComponent("explicit")
         #expect(await Invocation("benchmark", "--config", config, "--datasets", "1", "--units", "5", "--variations", "2",
-                                 "--semantics", "shared-noise", "--out", explicit.path).status == 0)
+                                 "--semantics", "shared-noise", "--aggregate", "2", "--out", explicit.path).status == 0)
         let second = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: explicit.appendingPathComponent("manifest.json"))) as? [String: Any])
         #expect((second["run"] as? [String: Any])?["defaults_taken"] == nil)
         #expect(await Invocation("benchmark", "--config", Self.config, "--units", "3", "--out", explicit.path + "-never").status == 2)

@@ -66,4 +66,32 @@ import SDSCMTestSupport
         #expect(await Invocation("evaluate", "--data", data.path, "--report", report.path, "--estimators", "dim,nope").status == 2)
         #expect(await Invocation("evaluate", "--data", folder.appendingPathComponent("none").path, "--report", report.path).status == 1)
     }
+
+    /// `benchmark --aggregate 2` writes aggregated-2/ beside the datasets; `evaluate` on the folder also evaluates the
+    /// aggregates (rows named aggregated-2/<name>, twice the units) and the report compares the two sizes.
+    @Test func evaluatesAggregatesBesideTheDatasets() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sdscm-evaluate-aggregate-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = folder.appendingPathComponent("bench"), report = folder.appendingPathComponent("report")
+        let generated = await Invocation("benchmark", "--config", Fixtures.path("configs/confounded-tables.json"), "--datasets", "4",
+                                         "--units", "100", "--seed", "5", "--aggregate", "2", "--out", data.path)
+        #expect(generated.status == 0, "\(generated.err)")
+        #expect(generated.out.contains("2 aggregates of 2 datasets (200 rows)"), "\(generated.out)")
+        let run = await Invocation("evaluate", "--data", data.path, "--report", report.path, "--estimators", "dim,linear-t")
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.out.contains("also 2 aggregated datasets of 200 units"), "\(run.out)")
+        let results = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+        let expectedRows = 1 + 24 + 12  // header, 4 datasets × 3 views × 2 estimators, 2 aggregates × 3 × 2
+        #expect(results.count == expectedRows)
+        #expect(results.contains { $0.hasPrefix("aggregated-2/confounded-tables_1,all,linear-t,") && $0.hasSuffix(",200") })
+        let markdown = try String(contentsOf: report.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(markdown.contains("## Dataset size: 100 vs 200 units"))
+        // The aggregate's SATE is the mean of its two datasets' SATEs (equal sizes).
+        func sate(_ name: String) -> Double {
+            Double(results.first { $0.hasPrefix(name + ",all,dim,") }!.split(separator: ",")[4])!
+        }
+        let combined: Double = sate("aggregated-2/confounded-tables_0")
+        let parts: Double = (sate("confounded-tables_0") + sate("confounded-tables_1")) / 2  // one variation: groups [0, 1], [2, 3]
+        #expect(abs(combined - parts) < 1e-12)
+    }
 }

@@ -15,12 +15,13 @@ public enum BenchmarkCommand: Command {
     /// One line for `sdscm help`.
     public static let summary = "Generate treatment-effect benchmark datasets (reference and extended CSVs, manifests)."
     /// The usage line `--help` shows.
-    public static let synopsis = "sdscm benchmark --config <json> [--model <gguf>] [--datasets D] [--units N] [--seed S] --out <dir> [--shard i/n] [--variations V] [--scoring sum|mean|reference] [--semantics shared-noise|paper] [--threads N] [--name NAME] [--hidden-limit H]"
+    public static let synopsis = "sdscm benchmark --config <json> [--model <gguf>] [--datasets D] [--units N] [--seed S] --out <dir> [--shard i/n] [--variations V] [--scoring sum|mean|reference] [--semantics shared-noise|paper] [--threads N] [--name NAME] [--hidden-limit H] [--aggregate K]"
     /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Reads SDSCM's configuration format or the reference code's (breast_cancer_config.json) unchanged; both \
         need a treatment and an outcome. With the reference's format, what the command line leaves out follows \
-        the paper's design (1000 datasets of 1000 units, 50 variations, paper semantics in the reference table; \
+        the paper's design (1000 datasets of 1000 units, 50 variations, paper semantics in the reference table, \
+        aggregates of 10; \
         the manifest's defaults_taken lists them); SDSCM's format needs --datasets and --units. \
         Dataset j uses variation j mod V (default V = 1), whose phrasings are \
         drawn as the reference draws them (np.random.seed(k), one randint per variable), and noise seeded from \
@@ -48,6 +49,7 @@ public enum BenchmarkCommand: Command {
         .value("scoring", "MODE", "Candidate scoring: sum, mean or reference (default: the configuration's)."),
         .value("semantics", "MODE", "Counterfactual semantics of the reference table: shared-noise (default) or paper."),
         .value("name", "NAME", "File name stem (default: the configuration file's)."),
+        .value("aggregate", "K", "Also write aggregates of K same-variation datasets (the paper's 10k sets: K = 10) into aggregated-K/ (default: 10 for the reference's format, none otherwise)."),
         .value("hidden-limit", "H", "Most joint hidden assignments enumerated per unit for the hidden view's CATE (default 32; 0 skips the view)."),
     ]
 
@@ -75,6 +77,14 @@ public enum BenchmarkCommand: Command {
         let units = try setting("units", fallback: 1)
         let variations = try setting("variations", fallback: 1)
         let seed = try ModelOptions.seed(arguments, default: 0, command: name)
+        var aggregate: Int?
+        if let text = arguments.value("aggregate") {
+            guard let value = Int(text), value >= 2 else { throw UsageError(command: name, "--aggregate must be an integer of at least 2, got '\(text)'") }
+            aggregate = value
+        } else if let value = paper["aggregate"] {
+            aggregate = Int(value)!
+            defaultsTaken.append("aggregate=\(value)")
+        }
         var hiddenLimit = 32
         if let text = arguments.value("hidden-limit") {
             guard let value = Int(text), value >= 0 else { throw UsageError(command: name, "--hidden-limit must be a non-negative integer, got '\(text)'") }
@@ -143,14 +153,22 @@ public enum BenchmarkCommand: Command {
         progress.finish()
         let manifest = try runner.writeCombinedManifest()
         io.print("\(generated) datasets generated, \(skipped) already complete; \(manifest.datasets.count) of \(datasets) in \(out)/manifest.json")
+        if let aggregate {
+            let written = try runner.writeAggregates(size: aggregate)
+            if !written.isEmpty {
+                io.print("\(written.count) aggregates of \(aggregate) datasets (\(aggregate * units) rows) in \(out)/aggregated-\(aggregate)")
+            }
+        }
     }
 }
 
 /// The paper's benchmark design (v2 §4.1): 50 phrasing variations, 20 datasets of 1,000 units each per
-/// variation (dataset j in variation j mod 50), and the reference's counterfactual semantics in the reference table.
+/// variation (dataset j in variation j mod 50), the reference's counterfactual semantics in the reference table,
+/// and its 10,000-row sets aggregated from ten 1k datasets of a variation.
 enum PaperDesign {
     /// Option name → value taken when a reference-format configuration's command line leaves it out.
-    static let defaults: [String: String] = ["datasets": "1000", "units": "1000", "variations": "50", "semantics": "paper"]
+    static let defaults: [String: String] = ["datasets": "1000", "units": "1000", "variations": "50", "semantics": "paper",
+                                             "aggregate": "10"]
 }
 
 /// Progress on standard error: a redrawn bar with rate and ETA on a terminal, a line every ten seconds otherwise.

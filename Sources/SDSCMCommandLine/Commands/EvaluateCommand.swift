@@ -67,8 +67,22 @@ public enum EvaluateCommand: Command {
         let datasets = try files.map { try EvaluationDataset(url: $0, schema: schema, oneHot: arguments.flag("one-hot")) }
         let results = try Evaluation.run(datasets, views: views, estimators: estimators)
         let present = views.filter { view in results.contains { $0.view == view } }
+        // The aggregates `sdscm benchmark --aggregate K` wrote beside the datasets (aggregated-K/), for the
+        // paper's 1k-vs-10k comparison; named aggregated-K/<name> in results.csv.
+        var aggregated: [EvaluationResult] = []
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for entry in entries.filter({ $0.hasPrefix("aggregated-") }).sorted() {
+            let sub = folder.appendingPathComponent(entry)
+            guard let subFiles = try? EvaluationDataset.files(in: sub) else { continue }
+            let subDatasets = try subFiles.map { url -> EvaluationDataset in
+                var dataset = try EvaluationDataset(url: url, schema: schema, oneHot: arguments.flag("one-hot"))
+                dataset.name = entry + "/" + dataset.name
+                return dataset
+            }
+            aggregated += try Evaluation.run(subDatasets, views: views, estimators: estimators)
+        }
         try EvaluationReport.write(results, to: URL(fileURLWithPath: report), source: data,
-                                   outcome: datasets[0].outcome, views: present, estimators: estimators)
+                                   outcome: datasets[0].outcome, views: present, estimators: estimators, aggregated: aggregated)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         io.print("evaluated \(datasets.count) datasets (\(datasets[0].layout.rawValue) layout), views \(present.joined(separator: ", ")), \(estimators.count) estimators in \(String(format: "%.2f", seconds)) s")
         for view in present {
@@ -79,6 +93,9 @@ public enum EvaluateCommand: Command {
                 let label = EvaluationReport.displayName(estimator).padding(toLength: 11, withPad: " ", startingAt: 0)
                 io.print("  \(label) \(view.padding(toLength: 7, withPad: " ", startingAt: 0)) ATE R² \(EvaluationReport.format(r2))  RMSE \(EvaluationReport.format(rmse))")
             }
+        }
+        if !aggregated.isEmpty {
+            io.print("also \(Set(aggregated.map(\.dataset)).count) aggregated datasets of \(aggregated[0].units) units (1k-vs-10k table in the report)")
         }
         io.print("report: \(report)/report.md")
     }
