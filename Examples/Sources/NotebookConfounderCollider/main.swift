@@ -84,10 +84,28 @@ do {
         let sate = rows.map(\.3).reduce(0, +) / Double(units) / sd
         let observational = saturatedSLearner(covariates: rows.map { _ in [] }, treated: treated, outcome: outcome) / sd
         let both = saturatedSLearner(covariates: rows.map { [$0.0] }, treated: treated, outcome: outcome) / sd
-        // Population values by enumeration: the association E[P | g=1] − E[P | g=0] and the weather-adjusted contrast.
+        // Population values by enumeration. The outcome is P(marathon = worsen | its parents), so its conditional
+        // mean is Σ over marathon's parents of P(parents | given) · P(worsen | parents); in the collider that is not
+        // P(marathon = worsen | given), because weather, a child of marathon, tells about marathon's own draw.
         let exact = ExactInference(model: model)
+        let parents = graph.variables[marathon].parents
         func expected(_ given: [String: String]) async throws -> Double {
-            try await exact.distribution(of: "marathon", given: given).probabilities[1]
+            if parents.contains("weather") && given["weather"] == nil {
+                let weather = try await exact.distribution(of: "weather", given: given)
+                var total = 0.0
+                for (value, probability) in zip(weather.values, weather.probabilities) where probability > 0 {
+                    total += probability * (try await expected(given.merging(["weather": value]) { $1 }))
+                }
+                return total
+            }
+            let name2 = try await exact.distribution(of: "name2", given: given)
+            var total = 0.0
+            for (value, probability) in zip(name2.values, name2.probabilities) where probability > 0 {
+                var inputs = ["name2": value]
+                if parents.contains("weather") { inputs["weather"] = given["weather"] }
+                total += probability * (try await model.distribution(of: "marathon", given: inputs).probabilities[1])
+            }
+            return total
         }
         let exactObservational = try await expected(["gymOrNot": gymValues[1]]) - expected(["gymOrNot": gymValues[0]])
         let weatherMarginal = try await exact.distribution(of: "weather")
