@@ -69,6 +69,11 @@ public struct BenchmarkDesign: Sendable {
     /// The phrasing index of every variable in variation `variation`, drawn as the reference code draws them
     /// (`np.random.seed(variation)`, then `np.random.randint(0, pairs)` per variable in order).
     public func phrasingIndices(variation: Int) -> [Int] {
+        Self.phrasingIndices(of: configuration, variation: variation)
+    }
+
+    /// The reference's phrasing rule for any configuration (see `phrasingIndices(variation:)`).
+    public static func phrasingIndices(of configuration: CausalModelConfiguration, variation: Int) -> [Int] {
         var generator = MersenneTwister(seed: UInt32(truncatingIfNeeded: variation))
         return configuration.variables.map { generator.legacyRandomInteger(below: $0.phrasings.count) }
     }
