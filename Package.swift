@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "SDSCMRandomnessTests", dependencies: ["SDSCMRandomness"]),
         .testTarget(name: "SDSCMCoreTests", dependencies: ["SDSCM", "SDSCMRandomness", "SDSCMTestSupport"]),
         .testTarget(name: "SDSCMBenchmarksTests", dependencies: ["SDSCMBenchmarks", "SDSCMBundledModels", "SDSCM", "SDSCMTestSupport"]),
-        .testTarget(name: "SDSCMEstimatorsTests", dependencies: ["SDSCMEstimators", "SDSCMEvaluation", "SDSCMBenchmarks", "SDSCMTestSupport"]),
+        .testTarget(name: "SDSCMEstimatorsTests", dependencies: ["SDSCMEstimators", "SDSCMEvaluation", "SDSCMBenchmarks", "SDSCM", "SDSCMTestSupport"]),
         .testTarget(name: "SDSCMAuditTests", dependencies: ["SDSCMAudit", "SDSCMBundledModels", "SDSCM", "SDSCMTestSupport"]),
         .testTarget(name: "SDSCMBundledModelsTests", dependencies: ["SDSCMBundledModels", "SDSCMEngine", "SDSCMTransformer", "SDSCM", "SDSCMTestSupport"]),
         .testTarget(name: "SDSCMServerTests", dependencies: ["SDSCMServer", "SDSCM", "SDSCMEngine", "SDSCMCommandLine", "SDSCMTestSupport"]),

@@ -1,4 +1,5 @@
 import SDSCMBenchmarks
+import SDSCM
 import SDSCMEstimators
 import SDSCMEvaluation
 import Foundation
@@ -163,5 +164,38 @@ import SDSCMTestSupport
             try Estimator.dim.estimate(EstimationData(covariates: [[0], [1], [2]], treatment: [0, 0, 1], outcome: [1, 2, 3]))
         }
         #expect(throws: EstimationError.self) { try LeastSquares.fit([[1], [Double.nan]], [1, 2]) }
+    }
+}
+
+/// Extended-layout covariates are coded by their value's position in the variable's domain, the same in every
+/// dataset: a table in which a level never occurs codes the others as in any other table (sorting the levels
+/// present, as before, shifted them).
+@Suite struct CovariateCodingTests {
+    @Test func codesAreDomainPositionsEvenWhenALevelIsAbsent() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sdscm-coding-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = Fixtures.path("configs/confounded-tables.json")
+        let design = try BenchmarkDesign(path: config)
+        let run = BenchmarkManifest.Run(
+            sdscmVersion: "test", name: design.name, config: .init(path: "confounded-tables.json", sha256: try SHA256.hex(ofFile: config)),
+            configFormat: "sdscm", model: nil, modelArchitecture: nil, seed: 2, datasets: 1, units: 200, variations: 1,
+            scoring: "sum", semantics: "shared-noise", treatment: "T", arms: ["a", "b"], outcome: "Y")
+        let dataset = try await BenchmarkRunner(design: design, languageModel: nil, run: run, scoring: .sum, semantics: .sharedNoise,
+                                                output: folder).generate(0)
+        let full = try DataTable(contentsOf: folder.appendingPathComponent(dataset.files["extended"]!.path))
+        let u = try full.columnIndex("U"), x = try full.columnIndex("X")
+        // Keep only units with U = u1 and X = x1: neither variable's first level occurs.
+        let kept = full.rows.filter { $0[u] == "u1" && $0[x] == "x1" }
+        #expect(kept.count > 10)
+        let partial = folder.appendingPathComponent("partial.csv")
+        try Data(DataTable(header: full.header, rows: kept).csv.utf8).write(to: partial)
+        let schema = try BenchmarkSchema(design: design)
+        let read = try EvaluationDataset(url: partial, schema: schema)
+        let all = try #require(read.views["all"])
+        #expect(all.covariates == ["U", "X"])
+        #expect(all.data.covariates.allSatisfy { $0 == [1, 1] })  // u1 and x1 are position 1 of their domains
+        let oneHot = try EvaluationDataset(url: partial, schema: schema, oneHot: true)
+        #expect(oneHot.views["all"]!.covariates == ["U=u1", "X=x1"])
+        #expect(oneHot.views["all"]!.data.covariates.allSatisfy { $0 == [1, 1] })
     }
 }
