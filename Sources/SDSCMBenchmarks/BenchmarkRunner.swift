@@ -133,6 +133,6 @@ public struct BenchmarkRunner {
     /// Writes to a temporary file in the same folder, then renames it over the destination.
     static func writeAtomically(_ data: Data, to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: .atomic)
+        try SafeFile.write(data, to: url.path)
     }
 }

@@ -60,6 +60,16 @@ enum CausalOptions {
     }
 
     /// Every `--do` as one set of interventions.
+    /// Refuses an output that is one of the command's inputs (writing it would destroy the input).
+    static func refuseOverwriting(_ output: String, inputs: [(option: String, path: String?)], outputOption: String, command: String) throws {
+        for input in inputs {
+            guard let path = input.path else { continue }
+            if SafeFile.sameFile(output, path) {
+                throw UsageError(command: command, "--\(outputOption) '\(output)' is the --\(input.option) input; choose another output")
+            }
+        }
+    }
+
     /// `--given VAR=VALUE` flags: evidence for true conditioning (each variable at most once).
     static func evidence(_ arguments: ParsedArguments, command: String) throws -> [String: String] {
         var result: [String: String] = [:]

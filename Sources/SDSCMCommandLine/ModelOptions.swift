@@ -80,8 +80,9 @@ enum ModelOptions {
     /// A non-negative integer option, or `value` when absent.
     static func nonNegativeInteger(_ arguments: ParsedArguments, _ option: String, default value: Int, command: String) throws -> Int {
         guard let text = arguments.value(option) else { return value }
-        guard let number = Int(text), number >= 0 else {
-            throw UsageError(command: command, "--\(option) must be an integer ≥ 0, got '\(text)'")
+        let maximum = countLimits[option] ?? 1_000_000_000
+        guard let number = Int(text), number >= 0, number <= maximum else {
+            throw UsageError(command: command, "--\(option) must be an integer from 0 to \(maximum), got '\(text)'")
         }
         return number
     }
@@ -136,10 +137,19 @@ enum ModelOptions {
     }
 
     /// A positive integer option, or `value` when absent.
+    /// Upper bounds of count options: past them a run could not finish or allocate, so they are refused with the
+    /// limit named instead of trapping or exhausting memory later.
+    static let countLimits: [String: Int] = [
+        "units": 10_000_000, "datasets": 1_000_000, "variations": 100_000, "bootstrap": 100_000, "megabytes": 4_096,
+        "repeat": 100_000, "max-tokens": 1_000_000, "top": 1_000_000, "concurrency": 1_024, "server-top-k": 1_000,
+        "requests": 1_000_000, "repetitions": 100_000, "prompt-tokens": 1_000_000, "gen-tokens": 1_000_000,
+    ]
+
     static func positiveInteger(_ arguments: ParsedArguments, _ option: String, default value: Int, command: String) throws -> Int {
         guard let text = arguments.value(option) else { return value }
-        guard let number = Int(text), number > 0 else {
-            throw UsageError(command: command, "--\(option) must be a positive integer, got '\(text)'")
+        let maximum = countLimits[option] ?? 1_000_000_000
+        guard let number = Int(text), number > 0, number <= maximum else {
+            throw UsageError(command: command, "--\(option) must be an integer from 1 to \(maximum), got '\(text)'")
         }
         return number
     }

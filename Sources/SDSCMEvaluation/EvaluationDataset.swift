@@ -114,6 +114,12 @@ public struct EvaluationDataset: Sendable {
             throw EvaluationError.unknownLayout(
                 path: url.path, reason: "its header is neither the reference nor the extended layout of the design (\(schema.variables.count) variables, treatment '\(schema.variables[t])', outcome '\(schema.variables[y])')")
         }
+        // Estimators and metrics on non-finite numbers give NaN silently; name the row instead.
+        for (label, values) in [("outcome \(outcome)", observed), ("true ITE", ite)] {
+            if let row = values.firstIndex(where: { !$0.isFinite }) {
+                throw EvaluationError.unknownLayout(path: url.path, reason: "row \(row + 1) has a non-finite \(label) (\(values[row]))")
+            }
+        }
         var views: [String: View] = [:]
         for (view, covariates) in [("all", schema.covariates), ("hidden", schema.hidden.isEmpty ? [] : schema.visible)] where !covariates.isEmpty {
             let reference = layout == .reference

@@ -1,5 +1,6 @@
 import SDSCMEstimators
 import Foundation
+import SDSCM
 
 /// Writes an evaluation's `results.csv`, `report.md` (tables in the paper's format) and SVG figures.
 public enum EvaluationReport {
@@ -126,7 +127,7 @@ public enum EvaluationReport {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var figures: [String] = []
         func save(_ text: String, _ name: String) throws {
-            try Data(text.utf8).write(to: folder.appendingPathComponent(name), options: .atomic)
+            try SafeFile.write(Data(text.utf8), to: folder.appendingPathComponent(name).path)
         }
         for view in views where results.contains(where: { $0.view == view }) {
             let groups = estimators.map { estimator in

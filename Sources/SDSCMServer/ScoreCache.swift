@@ -1,5 +1,6 @@
 import Foundation
 import SDSCMRandomness
+import SDSCM
 
 /// Server answers on disk, one file per prompt, keyed by the server URL, the model id, the kind of question and the
 /// prompt: a killed or failed run resumes without asking the server again, and a repeated run asks nothing. Each
@@ -22,7 +23,7 @@ struct ScoreCache: Sendable {
         let object: [String: Any] = ["key": key, "answer": try JSONSerialization.jsonObject(with: answer)]
         let url = path(key)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: url, options: .atomic)
+        try SafeFile.write(JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), to: url.path)
     }
 
     private func path(_ key: String) -> URL {

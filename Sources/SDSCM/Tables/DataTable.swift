@@ -136,7 +136,7 @@ public struct DataTable: Sendable, Hashable {
     /// Writes the CSV to `url` atomically (a temporary file renamed over it), creating its folder.
     public func write(to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(csv.utf8).write(to: url, options: .atomic)
+        try SafeFile.write(Data(csv.utf8), to: url.path)
     }
 
     /// One field, quoted if needed. Bytes, not `Character`s, are inspected and escaped (as the reader reads them):

@@ -106,11 +106,7 @@ public enum BenchCommand: Command {
     }
 
     static func positiveInteger(_ arguments: ParsedArguments, _ option: String, default value: Int) throws -> Int {
-        guard let text = arguments.value(option) else { return value }
-        guard let number = Int(text), number > 0 else {
-            throw UsageError(command: name, "--\(option) must be a positive integer, got '\(text)'")
-        }
-        return number
+        try ModelOptions.positiveInteger(arguments, option, default: value, command: name)
     }
 
     /// A deterministic mix of scripts and formats, repeated to `bytes` bytes (cut at a character boundary).

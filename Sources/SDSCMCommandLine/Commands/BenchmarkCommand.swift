@@ -50,6 +50,7 @@ public enum BenchmarkCommand: Command {
         .value("semantics", "MODE", "Counterfactual semantics of the reference table: shared-noise (default) or paper."),
         .value("name", "NAME", "File name stem (default: the configuration file's)."),
         .value("aggregate", "K", "Also write aggregates of K same-variation datasets (the paper's 10k sets: K = 10) into aggregated-K/ (default: 10 for the reference's format, none otherwise)."),
+        .flag("force", "Write into a folder that holds another run's benchmark (its datasets are regenerated as needed)."),
         .value("hidden-limit", "H", "Most joint hidden assignments enumerated per unit for the hidden view's CATE (default 32; 0 skips the view)."),
     ]
 
@@ -58,6 +59,12 @@ public enum BenchmarkCommand: Command {
         guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
         guard let configPath = arguments.value("config") else { throw UsageError(command: name, "missing --config <file.json>") }
         guard let out = arguments.value("out") else { throw UsageError(command: name, "missing --out <dir>") }
+        if let stem = arguments.value("name") {
+            // The stem becomes part of file names inside --out: nothing that leaves the folder or hides a file.
+            guard !stem.isEmpty, !stem.contains("/"), !stem.hasPrefix("."), !stem.contains("\0") else {
+                throw UsageError(command: name, "--name must be a plain file name stem (no '/', not starting with '.'), got '\(stem)'")
+            }
+        }
         let design = try BenchmarkDesign(path: configPath, name: arguments.value("name"))
         // The reference's configuration gets the paper's design for whatever the command line leaves out; ours
         // must say how many datasets and units it wants.
@@ -79,7 +86,9 @@ public enum BenchmarkCommand: Command {
         let seed = try ModelOptions.seed(arguments, default: 0, command: name)
         var aggregate: Int?
         if let text = arguments.value("aggregate") {
-            guard let value = Int(text), value >= 2 else { throw UsageError(command: name, "--aggregate must be an integer of at least 2, got '\(text)'") }
+            guard let value = Int(text), value >= 2, value <= 1_000_000 else {
+                throw UsageError(command: name, "--aggregate must be an integer from 2 to 1000000, got '\(text)'")
+            }
             aggregate = value
         } else if let value = paper["aggregate"] {
             aggregate = Int(value)!
@@ -87,7 +96,9 @@ public enum BenchmarkCommand: Command {
         }
         var hiddenLimit = 32
         if let text = arguments.value("hidden-limit") {
-            guard let value = Int(text), value >= 0 else { throw UsageError(command: name, "--hidden-limit must be a non-negative integer, got '\(text)'") }
+            guard let value = Int(text), value >= 0, value <= 1_000_000_000 else {
+                throw UsageError(command: name, "--hidden-limit must be an integer from 0 to 1000000000, got '\(text)'")
+            }
             hiddenLimit = value
         }
         var (shard, shards) = (0, 1)
@@ -131,6 +142,7 @@ public enum BenchmarkCommand: Command {
             arms: design.arms.map { treatment.values![$0] }, outcome: graph.variables[design.outcomeIndex].name,
             hiddenLimit: hiddenLimit)
         run.defaultsTaken = defaultsTaken.isEmpty ? nil : defaultsTaken
+        try refuseMixing(run, in: out, force: arguments.flag("force"))
         let runner = BenchmarkRunner(design: design, languageModel: languageModel, run: run, scoring: scoring,
                                      semantics: semantics, output: URL(fileURLWithPath: out))
         try runner.writeConfiguration(copying: configPath)
@@ -159,6 +171,30 @@ public enum BenchmarkCommand: Command {
                 io.print("\(written.count) aggregates of \(aggregate) datasets (\(aggregate * units) rows) in \(out)/aggregated-\(aggregate)")
             }
         }
+    }
+}
+
+extension BenchmarkCommand {
+    /// Refuses to write into a folder whose `manifest.json` records another run (another seed, size, model, …):
+    /// resuming would regenerate some datasets and keep others, and `evaluate` would then mix two benchmarks.
+    static func refuseMixing(_ run: BenchmarkManifest.Run, in out: String, force: Bool) throws {
+        let url = URL(fileURLWithPath: out).appendingPathComponent("manifest.json")
+        guard !force, let data = FileManager.default.contents(atPath: url.path) else { return }
+        guard let existing = try? JSONDecoder().decode(BenchmarkManifest.self, from: data) else {
+            throw CommandFailure("'\(url.path)' is not a benchmark manifest this version can read; use another --out, or --force to write over it")
+        }
+        guard existing.run != run else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let old = (try? JSONSerialization.jsonObject(with: encoder.encode(existing.run))) as? [String: Any] ?? [:]
+        let new = (try? JSONSerialization.jsonObject(with: encoder.encode(run))) as? [String: Any] ?? [:]
+        func text(_ value: Any?) -> String {
+            guard let value, let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]) else { return "none" }
+            return String(decoding: data, as: UTF8.self)
+        }
+        let keys = Set(old.keys).union(new.keys).sorted().filter { text(old[$0]) != text(new[$0]) }
+        let differences = keys.map { "\($0) \(text(old[$0])) → \(text(new[$0]))" }
+        throw CommandFailure("'\(out)' holds another run's benchmark (\(differences.joined(separator: "; "))); use another --out, or --force to regenerate into it")
     }
 }
 

@@ -45,6 +45,10 @@ public enum EvaluateCommand: Command {
         guard arguments.positionals.isEmpty else { throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'") }
         guard let data = arguments.value("data") else { throw UsageError(command: name, "missing --data <dir>") }
         guard let report = arguments.value("report") else { throw UsageError(command: name, "missing --report <dir>") }
+        // Reports written among the data would be read back as datasets by every later run.
+        try CausalOptions.refuseOverwriting(report, inputs: [("data", arguments.value("data")),
+                                                            ("data", arguments.value("data").map { $0 + "/extended" })],
+                                            outputOption: "report", command: name)
         var views = ["all", "hidden", "hidden-cate"]
         if let view = arguments.value("view") {
             guard views.contains(view) else { throw UsageError(command: name, "--view must be all, hidden or hidden-cate, got '\(view)'") }

@@ -54,6 +54,8 @@ public enum SampleCommand: Command {
             throw UsageError(command: name, "unexpected argument '\(arguments.positionals[0])'")
         }
         guard let out = arguments.value("out") else { throw UsageError(command: name, "missing --out <file.csv>") }
+        try CausalOptions.refuseOverwriting(out, inputs: [("config", arguments.value("config")), ("model", arguments.value("model"))],
+                                            outputOption: "out", command: name)
         guard arguments.value("units") != nil else { throw UsageError(command: name, "missing --units N") }
         let units = try ModelOptions.positiveInteger(arguments, "units", default: 1, command: name)
         let seed = try ModelOptions.seed(arguments, default: 0, command: name)

@@ -1,0 +1,123 @@
+import Foundation
+@testable import SDSCMCommandLine
+import Testing
+import SDSCMTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hostile and careless input (issue M): outputs never clobber what they should not, counts are bounded, and
+/// bad tables are named instead of producing NaN. Each case reproduces a report against an earlier release.
+@Suite struct RobustnessTests {
+    static let tables = Fixtures.path("configs/tables.json")
+    static let confounded = Fixtures.path("configs/confounded-tables.json")
+
+    static func folder(_ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sdscm-robust-\(ProcessInfo.processInfo.processIdentifier)-\(name)")
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func kind(_ path: String) -> mode_t {
+        var info = stat()
+        return lstat(path, &info) == 0 ? info.st_mode & S_IFMT : 0
+    }
+
+    /// A symbolic link --out is written through (the link stays, its target changes); an existing file keeps
+    /// mode 600; a FIFO and a directory are refused and left as they are.
+    @Test func outputsAreWrittenSafely() async throws {
+        let dir = try Self.folder("outputs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("target.csv").path, link = dir.appendingPathComponent("link.csv").path
+        try Data("old\n".utf8).write(to: URL(fileURLWithPath: target))
+        chmod(target, 0o600)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let run = await Invocation("sample", "--config", Self.tables, "--units", "5", "--out", link)
+        #expect(run.status == 0, "\(run.err)")
+        #expect(Self.kind(link) == S_IFLNK)
+        #expect(try String(contentsOfFile: target, encoding: .utf8).hasPrefix("unit,T,M,Y,R,text"))
+        var info = stat()
+        #expect(stat(target, &info) == 0 && info.st_mode & 0o777 == 0o600)
+
+        let fifo = dir.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let toFifo = await Invocation("sample", "--config", Self.tables, "--units", "5", "--out", fifo)
+        #expect(toFifo.status == 1 && toFifo.err.contains("not a regular file"), "\(toFifo.err)")
+        #expect(Self.kind(fifo) == S_IFIFO)
+        let toDirectory = await Invocation("sample", "--config", Self.tables, "--units", "5", "--out", dir.path)
+        #expect(toDirectory.status == 1 && toDirectory.err == "sdscm: error: cannot write '\(dir.path)': it is a directory\n")
+        let empty = await Invocation("sample", "--config", Self.tables, "--units", "5", "--out", "")
+        #expect(empty.status == 1 && empty.err.contains("the path is empty"))
+        // No temporary file is left behind by the refusals.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["fifo", "link.csv", "target.csv"])
+    }
+
+    /// An output that is an input is refused before anything is written.
+    @Test func outputsThatAreInputsAreRefused() async throws {
+        let dir = try Self.folder("inputs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("config.json").path
+        try FileManager.default.copyItem(atPath: Self.tables, toPath: config)
+        let before = try Data(contentsOf: URL(fileURLWithPath: config))
+        let run = await Invocation("sample", "--config", config, "--units", "5", "--out", config)
+        #expect(run.status == 2 && run.err.contains("is the --config input"), "\(run.err)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: config)) == before)
+        let bench = dir.appendingPathComponent("bench")
+        #expect(await Invocation("benchmark", "--config", Self.confounded, "--datasets", "1", "--units", "20", "--out", bench.path).status == 0)
+        let report = await Invocation("evaluate", "--data", bench.path, "--report", bench.path)
+        #expect(report.status == 2 && report.err.contains("is the --data input"), "\(report.err)")
+        let inside = await Invocation("evaluate", "--data", bench.path, "--report", bench.appendingPathComponent("extended").path)
+        #expect(inside.status == 2)
+    }
+
+    /// Counts beyond what a run can hold are refused with the limit named (an earlier release wrote out of bounds
+    /// on `--units 9223372036854775807`).
+    @Test(arguments: [
+        ["sample", "--config", tables, "--units", "9223372036854775807", "--out", "/tmp/sdscm-never.csv"],
+        ["benchmark", "--config", confounded, "--datasets", "10", "--units", "1000000000000000000", "--out", "/tmp/sdscm-never"],
+        ["benchmark", "--config", confounded, "--datasets", "1000000000000", "--units", "10", "--out", "/tmp/sdscm-never"],
+        ["audit", "--config", tables, "--attribute", "T", "--outcome", "Y", "--bootstrap", "1000000000000", "--report", "/tmp/sdscm-never"],
+        ["bench", "tokenizer", "--megabytes", "1000000000", "--write-corpus", "/tmp/sdscm-never.txt"],
+    ])
+    func countsAreBounded(_ arguments: [String]) async {
+        let run = await Invocation(arguments)
+        #expect(run.status == 2, "\(run.err)")
+        #expect(run.err.contains("must be an integer from"), "\(run.err)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/sdscm-never.csv") && !FileManager.default.fileExists(atPath: "/tmp/sdscm-never.txt"))
+    }
+
+    /// A benchmark folder remembers its run: rerunning with another seed is refused (naming the difference) unless
+    /// --force; a --name that leaves the folder is refused.
+    @Test func benchmarkFoldersAreNotMixed() async throws {
+        let dir = try Self.folder("mixing")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("bench").path
+        let base = ["benchmark", "--config", Self.confounded, "--datasets", "2", "--units", "20", "--out", out]
+        #expect(await Invocation(base + ["--seed", "1"]).status == 0)
+        let other = await Invocation(base + ["--seed", "2"])
+        #expect(other.status == 1 && other.err.contains("holds another run's benchmark (seed 1 → 2)"), "\(other.err)")
+        let forced = await Invocation(base + ["--seed", "2", "--force"])
+        #expect(forced.status == 0 && forced.out.hasPrefix("2 datasets generated"), "\(forced.err)")
+        let escape = await Invocation(base + ["--seed", "2", "--name", "../escaped"])
+        #expect(escape.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("escaped_0.csv").path))
+    }
+
+    /// A non-finite ITE or outcome is named with its row instead of giving NaN metrics with exit 0.
+    @Test func nonFiniteTablesAreNamed() async throws {
+        let dir = try Self.folder("nan")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bench = dir.appendingPathComponent("bench")
+        #expect(await Invocation("benchmark", "--config", Self.confounded, "--datasets", "1", "--units", "20", "--out", bench.path).status == 0)
+        let file = bench.appendingPathComponent("extended/confounded-tables_0.csv")
+        var lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        var fields = lines[3].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        fields[header.firstIndex(of: "ITE logP(Y=0)")!] = "nan"
+        lines[3] = fields.joined(separator: ",")
+        try Data(lines.joined(separator: "\n").utf8).write(to: file)
+        let run = await Invocation("evaluate", "--data", bench.path, "--report", dir.appendingPathComponent("report").path)
+        #expect(run.status == 1 && run.err.contains("row 3 has a non-finite true ITE (nan)"), "\(run.err)")
+    }
+}
