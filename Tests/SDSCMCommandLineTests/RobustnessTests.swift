@@ -120,4 +120,36 @@ import Glibc
         let run = await Invocation("evaluate", "--data", bench.path, "--report", dir.appendingPathComponent("report").path)
         #expect(run.status == 1 && run.err.contains("row 3 has a non-finite true ITE (nan)"), "\(run.err)")
     }
+
+    /// A temperature so small that every tempered weight overflows behaves as its limit, greedy decoding, in
+    /// `generate` and in a configuration's text variable (an earlier release emitted end-of-text at once or
+    /// found no possible token).
+    @Test func vanishingTemperatureIsGreedy() async throws {
+        let model = Fixtures.path("tiny-models/tiny-llama-f32.gguf")
+        let tiny = await Invocation("generate", "--model", model, "--prompt", "the pet is a", "--temperature", "1e-320", "--max-tokens", "6", "--json")
+        let greedy = await Invocation("generate", "--model", model, "--prompt", "the pet is a", "--temperature", "0", "--max-tokens", "6", "--json")
+        #expect(tiny.status == 0 && greedy.status == 0)
+        #expect(tiny.json?["ids"] as? [Int] == greedy.json?["ids"] as? [Int])
+        #expect((greedy.json?["ids"] as? [Int])?.count == 6)
+        let dir = try Self.folder("temperature")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("configs/tiny-world.json")))) as? [String: Any])
+        var outputs: [String] = []
+        for temperature in [Double("1e-320")!, 0] {  // parsed: a subnormal literal warns
+            var variables = config["variables"] as! [[String: Any]]
+            for index in variables.indices where variables[index]["name"] as? String == "note" {
+                var text = variables[index]["text"] as? [String: Any] ?? [:]
+                text["temperature"] = temperature
+                variables[index]["text"] = text
+            }
+            config["variables"] = variables
+            let path = dir.appendingPathComponent("config-\(temperature).json")
+            try JSONSerialization.data(withJSONObject: config).write(to: path)
+            let out = dir.appendingPathComponent("out-\(temperature).csv").path
+            let run = await Invocation("sample", "--config", path.path, "--model", model, "--units", "4", "--out", out)
+            #expect(run.status == 0, "\(run.err)")
+            outputs.append(try String(contentsOfFile: out, encoding: .utf8))
+        }
+        #expect(outputs[0] == outputs[1])
+    }
 }

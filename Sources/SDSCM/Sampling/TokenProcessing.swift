@@ -30,6 +30,12 @@ enum TokenProcessing {
     /// distribution), in Double.
     static func process(_ distribution: NextTokenDistribution, options: Variable.TextOptions) -> Processed {
         var theta = (0..<distribution.count).map { Double(distribution.logProbability(at: $0)) / options.temperature }
+        if !theta.contains(where: { $0.isFinite }) {
+            // A temperature so small that every weight overflowed: measure from the best token first, which keeps
+            // it (and its ties) finite, the limit of tempering as the temperature goes to zero.
+            let best = (0..<distribution.count).map { Double(distribution.logProbability(at: $0)) }.filter { !$0.isNaN }.max() ?? 0
+            theta = (0..<distribution.count).map { (Double(distribution.logProbability(at: $0)) - best) / options.temperature }
+        }
         let ids = distribution.dense == nil ? (0..<distribution.count).map(distribution.token(at:)) : nil
         guard options.topK > 0 || options.topP < 1 else { return Processed(theta: theta, ids: ids) }
         // Most likely first, lower id on ties: the order that decides which tokens survive.

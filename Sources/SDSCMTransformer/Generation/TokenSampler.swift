@@ -41,8 +41,13 @@ public struct TokenSampler: Sendable {
             return top
         }
         let scale = 1 / temperature
+        let largest = logits.lazy.filter { !$0.isNaN }.map { abs(Double($0)) }.max() ?? 0
+        // A temperature so small that the weights overflow: measure from the best logit, which keeps it finite
+        // (the limit of tempering is greedy) instead of turning every weight into ±infinity.
+        let shift = (largest * scale).isFinite ? 0 : Double(logits.filter { !$0.isNaN }.max() ?? 0)
+        let weightScale = scale.isFinite ? scale : Double.greatestFiniteMagnitude
         return GumbelMax.argmax(count: logits.count, noiseBound: GumbelMax.largestPhiloxGumbel,
-                                weight: { Double(logits[$0]) * scale },
+                                weight: { (Double(logits[$0]) - shift) * weightScale },
                                 noise: { noise(position: position, token: $0) }) ?? 0
     }
 }
