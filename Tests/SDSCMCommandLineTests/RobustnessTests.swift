@@ -152,4 +152,23 @@ import Glibc
         }
         #expect(outputs[0] == outputs[1])
     }
+
+    /// Variable names that would duplicate or corrupt output columns are refused at their JSON path, and a
+    /// repeated counterfactual arm (a duplicate column set) is a usage error.
+    @Test(arguments: ["unit", "text", "logP(x=a)", "a=b", "T|do(X=1)", "a,b"])
+    func namesThatBreakColumnsAreRefused(_ name: String) async throws {
+        let dir = try Self.folder("names-\(abs(name.hashValue))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("config.json")
+        let json: [String: Any] = ["variables": [["name": name, "values": ["p", "q"], "equation": ["uniform": true]]]]
+        try JSONSerialization.data(withJSONObject: json).write(to: config)
+        let run = await Invocation("sample", "--config", config.path, "--units", "2", "--out", dir.appendingPathComponent("out.csv").path)
+        #expect(run.status == 1 && run.err.hasPrefix("sdscm: error: config $.variables[0]"), "\(run.err)")
+    }
+
+    @Test func repeatedArmsAreRefused() async {
+        let run = await Invocation("sample", "--config", Self.tables, "--units", "2", "--counterfactual", "T=a", "--counterfactual", "T=a",
+                                   "--out", "/tmp/sdscm-never.csv")
+        #expect(run.status == 2 && run.err.contains("gives the arm do(T=a) twice"), "\(run.err)")
+    }
 }

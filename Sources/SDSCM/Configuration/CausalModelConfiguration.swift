@@ -74,6 +74,12 @@ public struct CausalModelConfiguration: Sendable {
             try entry.allowOnly(["name", "values", "text", "phrasings", "parents", "exogenous", "equation", "phrasing", "description"])
             let name = try entry.required("name").string()
             guard !name.isEmpty else { throw entry.fail("\"name\" is empty") }
+            // Names become CSV columns (`unit`, `text`, `logP(X=x)`, `X|do(T=t)`): they must not collide with the
+            // fixed columns or contain the characters those column names are built from.
+            guard !["unit", "text"].contains(name) else { throw entry.fail("variable name '\(name)' is reserved for an output column") }
+            if let bad = name.first(where: { "=|(),\"\n\r".contains($0) }) {
+                throw entry.fail("variable name '\(name)' contains '\(bad)', which output column names use")
+            }
             guard names.insert(name).inserted else { throw entry.fail("variable '\(name)' is defined twice") }
             let values = try entry.member("values")
             let text = try entry.member("text")

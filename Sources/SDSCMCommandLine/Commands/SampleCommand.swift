@@ -65,6 +65,9 @@ public enum SampleCommand: Command {
             let (variable, intervention) = try CausalOptions.intervention(text, option: "counterfactual", command: name)
             return ("do(\(text))", [variable: intervention])
         }
+        if let repeated = arms.map(\.label).enumerated().first(where: { index, label in arms[..<index].contains { $0.label == label } }) {
+            throw UsageError(command: name, "--counterfactual gives the arm \(repeated.element) twice")
+        }
         let evidence = try CausalOptions.evidence(arguments, command: name)
         // Comma-separated or repeated; `--evidence ""` is the empty list (keep only the exogenous variables).
         let evidenceFlags = arguments.values("evidence")
