@@ -75,9 +75,9 @@ public struct CausalModelConfiguration: Sendable {
             let name = try entry.required("name").string()
             guard !name.isEmpty else { throw entry.fail("\"name\" is empty") }
             // Names become CSV columns (`unit`, `text`, `logP(X=x)`, `X|do(T=t)`): they must not collide with the
-            // fixed columns or contain the characters those column names are built from.
+            // fixed columns or contain `=` or `|`, which `logP(X=x)` and `X|do(T=t)` are parsed by.
             guard !["unit", "text"].contains(name) else { throw entry.fail("variable name '\(name)' is reserved for an output column") }
-            if let bad = name.first(where: { "=|(),\"\n\r".contains($0) }) {
+            if let bad = name.first(where: { "=|".contains($0) }) {
                 throw entry.fail("variable name '\(name)' contains '\(bad)', which output column names use")
             }
             guard names.insert(name).inserted else { throw entry.fail("variable '\(name)' is defined twice") }
@@ -127,6 +127,19 @@ public struct CausalModelConfiguration: Sendable {
             if let parents = try entry.member("parents") {
                 for (index, parent) in variable.parents.enumerated() where !names.contains(parent) {
                     throw ConfigurationError(path: "\(parents.path)[\(index)]", message: "unknown variable '\(parent)'")
+                }
+            }
+        }
+        // A table row's condition must name a value of the parent (a typo would make the row never match).
+        let domains = Dictionary(uniqueKeysWithValues: variables.map { ($0.name, $0.values) })
+        for entry in entries {
+            guard let rows = try entry.member("equation")?.member("table")?.array() else { continue }
+            for row in rows {
+                guard let condition = try row.member("when") else { continue }
+                for (parent, value) in try condition.object() {
+                    if case .string(let text) = value, let domain = domains[parent] ?? nil, !domain.contains(text) {
+                        throw ConfigurationError(path: condition.path + "." + parent, message: "'\(text)' is not a value of '\(parent)'")
+                    }
                 }
             }
         }
