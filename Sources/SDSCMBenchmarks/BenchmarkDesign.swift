@@ -20,7 +20,11 @@ public struct BenchmarkDesign: Sendable {
 
     /// Reads a configuration in either format. `name` defaults to the file name without extension.
     public init(path: String, name: String? = nil) throws {
-        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
+        let read: Data?
+        do { read = try BoundedRead.contents(of: path, limit: BoundedRead.configurationLimit) } catch let error as BoundedRead.TooLarge {
+            throw ConfigurationError(path: "$", message: "'\(path)' is \(error.message), more than a configuration can be")
+        }
+        guard let data = read else {
             throw ConfigurationError(path: "$", message: "cannot read '\(path)'")
         }
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension

@@ -71,6 +71,15 @@ enum ModelOptions {
         return (.init(path: URL(fileURLWithPath: path).lastPathComponent, sha256: try SHA256.hex(ofFile: path)), architecture)
     }
 
+    /// Standard input, whole, up to 256 MiB (an endless pipe ends in an error instead of exhausted memory).
+    static func standardInput() throws -> [UInt8] {
+        do {
+            return [UInt8](try BoundedRead.read(FileHandle.standardInput, limit: 256 << 20) ?? Data())
+        } catch let error as BoundedRead.TooLarge {
+            throw CommandFailure("standard input is \(error.message), more than a prompt can be")
+        }
+    }
+
     static let promptSpecs: [OptionSpec] = [
         .value("prompt", "TEXT", "The prompt (- reads standard input)."),
         .flag("parse-special", "Recognise control tokens written in the prompt (such as <|im_start|>)."),
@@ -115,7 +124,7 @@ enum ModelOptions {
     /// The prompt text from `--prompt` (or standard input for `-`), checked before the model is loaded.
     static func promptText(_ arguments: ParsedArguments, command: String) throws -> [UInt8] {
         guard let prompt = arguments.value("prompt") else { throw UsageError(command: command, "missing --prompt <text>") }
-        if prompt == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+        if prompt == "-" { return try standardInput() }
         return Array(prompt.utf8)
     }
 

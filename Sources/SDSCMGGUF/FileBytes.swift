@@ -28,7 +28,9 @@ package final class FileBytes: @unchecked Sendable {
     /// Maps `path` read-only. Throws `GGUFError.fileUnreadable` naming the path and the system's reason.
     package init(mapping path: String) throws {
         #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
-        let fd = open(path, O_RDONLY)
+        // Non-blocking: opening a FIFO for reading would otherwise wait for a writer forever; the type check below
+        // then refuses it (for a regular file the flag changes nothing).
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { throw GGUFError.fileUnreadable(path: path, reason: FileBytes.systemError()) }
         defer { close(fd) }
         var info = stat()

@@ -171,4 +171,18 @@ import Glibc
                                    "--out", "/tmp/sdscm-never.csv")
         #expect(run.status == 2 && run.err.contains("gives the arm do(T=a) twice"), "\(run.err)")
     }
+
+    /// Endless or special inputs end in an error naming them: a configuration that never ends (/dev/zero) stops
+    /// at 64 MiB; a FIFO given as the model is refused instead of waiting forever for a writer.
+    @Test func endlessAndSpecialInputsAreRefused() async throws {
+        let zero = await Invocation("graph", "--config", "/dev/zero")
+        #expect(zero.status == 1 && zero.err == "sdscm: error: config $: '/dev/zero' is larger than 64 MiB, more than a configuration can be\n")
+        let dir = try Self.folder("fifo-model")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("model.gguf").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let run = await Invocation("sample", "--config", Fixtures.path("configs/tiny-world.json"), "--model", fifo, "--units", "1",
+                                   "--out", dir.appendingPathComponent("out.csv").path)
+        #expect(run.status == 1 && run.err == "sdscm: error: cannot read '\(fifo)': not a regular file\n", "\(run.err)")
+    }
 }

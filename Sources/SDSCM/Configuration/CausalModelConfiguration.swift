@@ -50,7 +50,11 @@ public struct CausalModelConfiguration: Sendable {
     /// `setup_sequence_sample_space` key; phrasings of variation 0 then, scoring `reference`).
     public init(path: String) throws {
         // FileHandle also reads pipes and process substitutions (`--config <(…)`).
-        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
+        let read: Data?
+        do { read = try BoundedRead.contents(of: path, limit: BoundedRead.configurationLimit) } catch let error as BoundedRead.TooLarge {
+            throw ConfigurationError(path: "$", message: "'\(path)' is \(error.message), more than a configuration can be")
+        }
+        guard let data = read else {
             throw ConfigurationError(path: "$", message: "cannot read '\(path)'")
         }
         if ReferenceConfiguration.recognizes(data) {

@@ -36,7 +36,11 @@ public struct ReferenceConfiguration: Sendable {
 
     /// Reads the file at `path`.
     public init(path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
+        let read: Data?
+        do { read = try BoundedRead.contents(of: path, limit: BoundedRead.configurationLimit) } catch let error as BoundedRead.TooLarge {
+            throw ConfigurationError(path: "$", message: "'\(path)' is \(error.message), more than a configuration can be")
+        }
+        guard let data = read else {
             throw ConfigurationError(path: "$", message: "cannot read '\(path)'")
         }
         try self.init(json: data)

@@ -42,7 +42,7 @@ public enum TokenizeCommand: Command {
         }
         let text: [UInt8]
         if arguments.positionals[0] == "-" {
-            text = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            text = try ModelOptions.standardInput()
         } else {
             text = Array(arguments.positionals[0].utf8)
         }
