@@ -29,10 +29,16 @@ public struct ModelConfiguration: Sendable, Equatable {
     public init(metadata: GGUFMetadata) throws {
         let name = try metadata.string("general.architecture")
         architecture = try Architecture.named(name)
+        // Upper bounds far above any real model: a corrupt count must be an error, not a terabyte allocation.
+        let limits = ["block_count": 4_096, "context_length": 1 << 24, "embedding_length": 1 << 20,
+                      "feed_forward_length": 1 << 22, "attention.head_count": 4_096]
         func integer(_ key: String) throws -> Int {
             let value = try metadata.integer("\(name).\(key)")
             guard value > 0 else {
                 throw TransformerError.invalidHyperparameter(key: "\(name).\(key)", reason: "must be positive, is \(value)")
+            }
+            if let limit = limits[key], value > limit {
+                throw TransformerError.invalidHyperparameter(key: "\(name).\(key)", reason: "\(value) is above \(limit), more than any model has; the file is corrupt")
             }
             return value
         }
@@ -50,6 +56,13 @@ public struct ModelConfiguration: Sendable, Equatable {
         normEpsilon = try metadata.ifPresent("\(name).\(epsilonKey)", GGUFMetadata.float) ?? 1e-5
         ropeDimensions = try optionalInteger("rope.dimension_count") ?? headDimension
         ropeBase = try metadata.ifPresent("\(name).rope.freq_base", GGUFMetadata.float) ?? 10_000
+        // Non-positive or non-finite values make every log-probability NaN.
+        guard normEpsilon > 0, normEpsilon.isFinite else {
+            throw TransformerError.invalidHyperparameter(key: "\(name).\(epsilonKey)", reason: "must be a positive finite number, is \(normEpsilon)")
+        }
+        guard ropeBase > 0, ropeBase.isFinite else {
+            throw TransformerError.invalidHyperparameter(key: "\(name).rope.freq_base", reason: "must be a positive finite number, is \(ropeBase)")
+        }
 
         guard keyValueHeadCount > 0, headCount % keyValueHeadCount == 0 else {
             throw TransformerError.invalidHyperparameter(
