@@ -61,7 +61,9 @@ public struct BenchmarkDesign: Sendable {
         guard graph.descendants(of: treatmentIndex).contains(outcomeIndex) else {
             throw ConfigurationError(path: "$.outcome", message: "the outcome is not a descendant of the treatment")
         }
-        guard !arms.isEmpty else { throw ConfigurationError(path: "$", message: "the treatment has no arms") }
+        guard arms.count >= 2 else {
+            throw ConfigurationError(path: "$.treatment", message: "the treatment needs at least two arms to have an effect, it has \(arms.count)")
+        }
         self.configuration = configuration
         self.treatmentIndex = treatmentIndex
         self.arms = arms

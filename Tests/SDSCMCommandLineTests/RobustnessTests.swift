@@ -185,4 +185,21 @@ import Glibc
                                    "--out", dir.appendingPathComponent("out.csv").path)
         #expect(run.status == 1 && run.err == "sdscm: error: cannot read '\(fifo)': not a regular file\n", "\(run.err)")
     }
+
+    /// Requests that can only give an empty report are refused: no estimator, a one-valued treatment.
+    @Test func emptyReportsAreRefused() async throws {
+        let dir = try Self.folder("empty")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bench = dir.appendingPathComponent("bench")
+        #expect(await Invocation("benchmark", "--config", Self.confounded, "--datasets", "1", "--units", "20", "--out", bench.path).status == 0)
+        let none = await Invocation("evaluate", "--data", bench.path, "--report", dir.appendingPathComponent("r").path, "--estimators", "")
+        #expect(none.status == 2 && none.err.contains("--estimators names no estimator"), "\(none.err)")
+        let config = dir.appendingPathComponent("one-arm.json")
+        let json: [String: Any] = ["variables": [["name": "T", "values": ["only"], "equation": ["uniform": true]],
+                                                 ["name": "Y", "values": ["0", "1"], "parents": ["T"], "equation": ["uniform": true]]],
+                                   "treatment": "T", "outcome": "Y"]
+        try JSONSerialization.data(withJSONObject: json).write(to: config)
+        let one = await Invocation("benchmark", "--config", config.path, "--datasets", "1", "--units", "5", "--out", dir.appendingPathComponent("b2").path)
+        #expect(one.status == 1 && one.err == "sdscm: error: config $.treatment: the treatment needs at least two arms to have an effect, it has 1\n", "\(one.err)")
+    }
 }

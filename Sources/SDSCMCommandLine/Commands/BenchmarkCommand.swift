@@ -229,7 +229,8 @@ struct ProgressReporter {
         let seconds = Double(now - start) / 1e9
         let rate = seconds > 0 ? Double(done) / seconds : 0
         let remaining = rate > 0 ? Double(total - done) / rate : 0
-        let line = String(format: "%d/%d units (%.1f units/s, ETA %@), %@", done, total, rate, Self.duration(remaining), note)
+        // "%d" is 32-bit in Foundation's format: interpolate the counts so totals past 2^31 print as themselves.
+        let line = "\(done)/\(total) units (" + String(format: "%.1f", rate) + " units/s, ETA \(Self.duration(remaining))), \(note)"
         if terminal {
             let width = 30, filled = total > 0 ? width * done / total : width
             io.writeError("\r[" + String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled) + "] " + line + "\u{1B}[K")

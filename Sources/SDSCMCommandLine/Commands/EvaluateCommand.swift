@@ -62,6 +62,7 @@ public enum EvaluateCommand: Command {
                 }
                 return estimator
             }
+            guard !estimators.isEmpty else { throw UsageError(command: name, "--estimators names no estimator") }
         }
         let start = DispatchTime.now().uptimeNanoseconds
         let folder = URL(fileURLWithPath: data)
