@@ -117,7 +117,7 @@ public final class TransformerLanguageModel: TokenLevelLanguageModel {
             }
             if !evaluations.isEmpty {
                 state.tokensEvaluated += evaluations.reduce(0) { $0 + $1.tokens.count }
-                let results = try model.evaluate(evaluations, caches: &caches)
+                let results = try Self.evaluate(model, evaluations, caches: &caches)
                 for (slot, (r, c)) in slots.enumerated() {
                     for (k, values) in results[slot].enumerated() { output[r][c][k + 1] = Double(values[0]) }
                 }
@@ -177,7 +177,7 @@ public final class TransformerLanguageModel: TokenLevelLanguageModel {
         }
         if !requests.isEmpty {
             state.tokensEvaluated += requests.reduce(0) { $0 + $1.tokens.count }
-            let outputs = try model.evaluate(requests, caches: &caches)
+            let outputs = try Self.evaluate(model, requests, caches: &caches)
             for (slot, request) in requests.enumerated() {
                 for i in owners[slot] { results[i] = (caches[request.cache], outputs[slot][0]) }
             }
@@ -186,6 +186,16 @@ public final class TransformerLanguageModel: TokenLevelLanguageModel {
             remember(Entry(tokens: tokens, cache: results[i]!.cache, next: results[i]!.next), state: &state)
         }
         return results.map { $0! }
+    }
+
+    /// The transformer's evaluation, with a context overflow reported as the protocol's error, so the causal core
+    /// (which does not know the engine) can tell it apart: a text variable then ends where the context does.
+    static func evaluate(_ model: TransformerModel, _ requests: [EvaluationRequest], caches: inout [KVCache]) throws -> [[[Float]]] {
+        do {
+            return try model.evaluate(requests, caches: &caches)
+        } catch TransformerError.contextOverflow(let needed, let limit) {
+            throw LanguageModelError.contextOverflow(needed: needed, limit: limit)
+        }
     }
 
     private func remember(_ entry: Entry, state: inout State) {

@@ -2,6 +2,7 @@ import Foundation
 @testable import SDSCMCommandLine
 import Testing
 import SDSCMTestSupport
+import SDSCM
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -201,5 +202,29 @@ import Glibc
         try JSONSerialization.data(withJSONObject: json).write(to: config)
         let one = await Invocation("benchmark", "--config", config.path, "--datasets", "1", "--units", "5", "--out", dir.appendingPathComponent("b2").path)
         #expect(one.status == 1 && one.err == "sdscm: error: config $.treatment: the treatment needs at least two arms to have an effect, it has 1\n", "\(one.err)")
+    }
+
+    /// A text variable whose generation reaches the model's context (64 tokens in the tiny test model) ends there,
+    /// as `generate` does, instead of aborting the run (an earlier release: "context overflow: 65 tokens needed");
+    /// the result is deterministic.
+    @Test func textEndsAtTheContextLimit() async throws {
+        let dir = try Self.folder("context")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("configs/tiny-world.json")))) as? [String: Any])
+        var variables = config["variables"] as! [[String: Any]]
+        for index in variables.indices where variables[index]["name"] as? String == "note" { variables[index]["text"] = ["max_tokens": 500] }
+        config["variables"] = variables
+        let path = dir.appendingPathComponent("long.json")
+        try JSONSerialization.data(withJSONObject: config).write(to: path)
+        var outputs: [String] = []
+        for name in ["a.csv", "b.csv"] {
+            let out = dir.appendingPathComponent(name).path
+            let run = await Invocation("sample", "--config", path.path, "--model", Fixtures.path("tiny-models/tiny-llama-f32.gguf"),
+                                       "--units", "3", "--seed", "2", "--out", out)
+            #expect(run.status == 0, "\(run.err)")
+            outputs.append(try String(contentsOfFile: out, encoding: .utf8))
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(try DataTable(csv: outputs[0]).count == 3)  // the text may hold quoted line breaks
     }
 }

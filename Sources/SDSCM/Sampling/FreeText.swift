@@ -30,7 +30,14 @@ extension Sampler {
         var generated: [Int] = []
         var text = ""
         for position in 0..<options.maxTokens {
-            let distribution = try await model.nextTokens([NextTokenRequest(prompt: prompt, continuation: generated)])[0]
+            let distribution: NextTokenDistribution
+            do {
+                distribution = try await model.nextTokens([NextTokenRequest(prompt: prompt, continuation: generated)])[0]
+            } catch LanguageModelError.contextOverflow where position > 0 {
+                // The text reached the end of the model's context: it ends there, as `max_tokens` would end it
+                // (an overflow before the first token is the prompt's, and stays an error).
+                break
+            }
             let token: Int
             if options.temperature == 0 {
                 token = TokenProcessing.argmax(distribution)
