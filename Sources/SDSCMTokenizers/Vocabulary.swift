@@ -99,6 +99,9 @@ extension Vocabulary {
         }
 
         let texts = try metadata.strings("tokenizer.ggml.tokens")
+        guard !texts.isEmpty else {
+            throw TokenizerError.invalidMetadata(key: "tokenizer.ggml.tokens", reason: "the vocabulary is empty")
+        }
         let count = texts.count
         scores = try Self.scores(metadata, count: count)
         var attributes = try Self.attributes(metadata, count: count)
