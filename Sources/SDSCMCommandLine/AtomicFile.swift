@@ -12,4 +12,32 @@ public enum AtomicFile {
             throw CommandFailure(error.description)
         }
     }
+
+    /// Streams a CSV to `path`: the header, then the rows of each block of `units` as `rows` computes them, so
+    /// memory holds one block; nothing appears at `path` until every row is written.
+    static func writeCSV(header: [String], units: Int, block: Int = 8192, to path: String,
+                        rows: (Range<Int>) async throws -> [[String]]) async throws {
+        let writer: SafeFile.Writer
+        do { writer = try SafeFile.Writer(path: path) } catch let error as FileWriteError { throw CommandFailure(error.description) }
+        do {
+            try writer.append(Data(DataTable(header: header).csv.utf8))
+            var start = 0
+            while start < units {
+                let range = start..<min(units, start + block)
+                var table = DataTable(header: header)
+                for row in try await rows(range) { try table.append(row) }
+                let text = table.csv
+                // The block's rows: everything after the header line.
+                try writer.append(Data(text.utf8.dropFirst(DataTable(header: header).csv.utf8.count)))
+                start = range.upperBound
+            }
+            try writer.commit()
+        } catch let error as FileWriteError {
+            writer.abandon()
+            throw CommandFailure(error.description)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
 }

@@ -227,4 +227,29 @@ import Glibc
         #expect(outputs[0] == outputs[1])
         #expect(try DataTable(csv: outputs[0]).count == 3)  // the text may hold quoted line breaks
     }
+
+    /// Rows streamed a block at a time give the same bytes as one block; a failure midway leaves the destination
+    /// as it was and no temporary file behind.
+    @Test func streamedRowsAreAllOrNothing() async throws {
+        let dir = try Self.folder("stream")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let header = ["unit", "x", "note"]
+        func rows(_ range: Range<Int>) -> [[String]] { range.map { [String($0), String($0 * $0), $0 % 3 == 0 ? "a, \"b\"\nc" : ""] } }
+        let small = dir.appendingPathComponent("small.csv").path, whole = dir.appendingPathComponent("whole.csv").path
+        try await AtomicFile.writeCSV(header: header, units: 10, block: 3, to: small) { rows($0) }
+        try await AtomicFile.writeCSV(header: header, units: 10, block: 100, to: whole) { rows($0) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: small)) == Data(contentsOf: URL(fileURLWithPath: whole)))
+        var expected = DataTable(header: header)
+        for row in rows(0..<10) { try expected.append(row) }
+        #expect(try String(contentsOfFile: whole, encoding: .utf8) == expected.csv)
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await AtomicFile.writeCSV(header: header, units: 10, block: 3, to: whole) { range in
+                if range.lowerBound >= 6 { throw Boom() }
+                return rows(range)
+            }
+        }
+        #expect(try String(contentsOfFile: whole, encoding: .utf8) == expected.csv)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["small.csv", "whole.csv"])
+    }
 }

@@ -105,15 +105,16 @@ public enum SampleCommand: Command {
             }
             return row
         }
-        var table = DataTable(header: ["unit"] + columns(suffix: "") + arms.flatMap { columns(suffix: "|" + $0.label) })
+        let table = DataTable(header: ["unit"] + columns(suffix: "") + arms.flatMap { columns(suffix: "|" + $0.label) })
         let start = DispatchTime.now().uptimeNanoseconds
         // Units in batched blocks: their language-model scoring shares passes (same bytes as one by one).
-        let rows: [[String]]
-        if !evidence.isEmpty {
-            rows = try await sampler.sample(units: 0..<units, given: evidence, interventions: interventions, limit: limit)
-                .map { [String($0.index)] + fields($0) }
-        } else {
-            rows = try await model.mapUnits(Array(0..<units)) { unit -> [String] in
+        // Rows are streamed to the output a block at a time (the same bytes as writing them all at once).
+        try await AtomicFile.writeCSV(header: table.header, units: units, to: out) { range -> [[String]] in
+            if !evidence.isEmpty {
+                return try await sampler.sample(units: range, given: evidence, interventions: interventions, limit: limit)
+                    .map { [String($0.index)] + fields($0) }
+            }
+            return try await model.mapUnits(Array(range)) { unit -> [String] in
                 let factual = try await sampler.sample(unit: unit, interventions: interventions)
                 var row = [String(unit)] + fields(factual)
                 for arm in arms {
@@ -124,8 +125,6 @@ public enum SampleCommand: Command {
                 return row
             }
         }
-        for row in rows { try table.append(row) }
-        try AtomicFile.write(Data(table.csv.utf8), to: out)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let counters = model.counters
         io.print(String(format: "wrote %d units to %@ in %.2f s (contexts scored %d, tokens evaluated %d, cache hits %d)",
