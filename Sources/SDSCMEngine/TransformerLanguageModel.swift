@@ -111,16 +111,28 @@ public final class TransformerLanguageModel: TokenLevelLanguageModel {
                         outputs: (1..<continuation.count).map {
                             OutputRequest(position: $0 - 1, kind: .logProbabilities, vocabulary: [continuation[$0]])
                         }))
-                    caches.append(prepared[r].cache)
+                    caches.append(prepared[r].cache)  // shares storage until a chunk extends it
                     slots.append((r, c))
                 }
             }
-            if !evaluations.isEmpty {
-                state.tokensEvaluated += evaluations.reduce(0) { $0 + $1.tokens.count }
-                let results = try Self.evaluate(model, evaluations, caches: &caches)
-                for (slot, (r, c)) in slots.enumerated() {
-                    for (k, values) in results[slot].enumerated() { output[r][c][k + 1] = Double(values[0]) }
+            // Every continuation extends its own copy of its context's cache: evaluate them in chunks so memory
+            // holds a chunk's copies (about 1.2 MB each for SmolLM2), not one per candidate value of the batch.
+            // Rows are evaluated independently, so chunking does not change a result.
+            state.tokensEvaluated += evaluations.reduce(0) { $0 + $1.tokens.count }
+            var start = 0
+            while start < evaluations.count {
+                let end = min(evaluations.count, start + Self.continuationChunk)
+                var chunkCaches: [KVCache] = []
+                let chunk = evaluations[start..<end].map { request -> EvaluationRequest in
+                    chunkCaches.append(caches[request.cache])
+                    return EvaluationRequest(cache: chunkCaches.count - 1, tokens: request.tokens, outputs: request.outputs)
                 }
+                let results = try Self.evaluate(model, chunk, caches: &chunkCaches)
+                for (offset, slot) in (start..<end).enumerated() {
+                    let (r, c) = slots[slot]
+                    for (k, values) in results[offset].enumerated() { output[r][c][k + 1] = Double(values[0]) }
+                }
+                start = end
             }
             return output
         }
@@ -187,6 +199,9 @@ public final class TransformerLanguageModel: TokenLevelLanguageModel {
         }
         return results.map { $0! }
     }
+
+    /// The most continuations evaluated (each on its own cache copy) at once.
+    static let continuationChunk = 128
 
     /// The transformer's evaluation, with a context overflow reported as the protocol's error, so the causal core
     /// (which does not know the engine) can tell it apart: a text variable then ends where the context does.
