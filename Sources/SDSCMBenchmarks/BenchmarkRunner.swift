@@ -132,7 +132,7 @@ public struct BenchmarkRunner {
 
     /// Writes to a temporary file in the same folder, then renames it over the destination.
     static func writeAtomically(_ data: Data, to url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try SafeFile.createFolder(url.deletingLastPathComponent())
         try SafeFile.write(data, to: url.path)
     }
 }

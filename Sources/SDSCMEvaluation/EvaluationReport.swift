@@ -124,7 +124,7 @@ public enum EvaluationReport {
     /// `true-ate-histogram.svg` into `folder`; with `aggregated` results the report compares the two sizes.
     public static func write(_ results: [EvaluationResult], to folder: URL, source: String, outcome: String,
                              views: [String], estimators: [Estimator], aggregated: [EvaluationResult] = []) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try SafeFile.createFolder(folder)
         var figures: [String] = []
         func save(_ text: String, _ name: String) throws {
             try SafeFile.write(Data(text.utf8), to: folder.appendingPathComponent(name).path)

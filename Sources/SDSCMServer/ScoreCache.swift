@@ -22,7 +22,7 @@ struct ScoreCache: Sendable {
     func store(_ key: String, answer: Data) throws {
         let object: [String: Any] = ["key": key, "answer": try JSONSerialization.jsonObject(with: answer)]
         let url = path(key)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try SafeFile.createFolder(url.deletingLastPathComponent())
         try SafeFile.write(JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), to: url.path)
     }
 

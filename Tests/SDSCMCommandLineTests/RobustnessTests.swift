@@ -70,6 +70,11 @@ import Glibc
         #expect(report.status == 2 && report.err.contains("is the --data input"), "\(report.err)")
         let inside = await Invocation("evaluate", "--data", bench.path, "--report", bench.appendingPathComponent("extended").path)
         #expect(inside.status == 2)
+        // A report folder that is a file is named (an earlier release printed Foundation's "error 512").
+        let file = dir.appendingPathComponent("a-file").path
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        let onFile = await Invocation("evaluate", "--data", bench.path, "--report", file)
+        #expect(onFile.status == 1 && onFile.err == "sdscm: error: cannot write '\(file)': it exists and is not a folder\n", "\(onFile.err)")
     }
 
     /// Counts beyond what a run can hold are refused with the limit named (an earlier release wrote out of bounds

@@ -127,6 +127,23 @@ package enum SafeFile {
         deinit { abandon() }
     }
 
+    /// Creates `url` and its parents if needed; a failure names the folder and the system's reason instead of
+    /// Foundation's "error 512".
+    package static func createFolder(_ url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw FileWriteError(path: url.path, reason: "it exists and is not a folder") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? "the folder cannot be created"
+            throw FileWriteError(path: url.path, reason: reason)
+        }
+    }
+
     /// Whether two paths name the same existing file (device and inode, through symbolic links).
     package static func sameFile(_ a: String, _ b: String) -> Bool {
         var first = stat(), second = stat()

@@ -135,7 +135,7 @@ public struct DataTable: Sendable, Hashable {
 
     /// Writes the CSV to `url` atomically (a temporary file renamed over it), creating its folder.
     public func write(to url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try SafeFile.createFolder(url.deletingLastPathComponent())
         try SafeFile.write(Data(csv.utf8), to: url.path)
     }
 

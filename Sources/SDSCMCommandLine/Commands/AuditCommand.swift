@@ -67,7 +67,7 @@ public enum AuditCommand: Command {
             return copy
         }
         let folder = URL(fileURLWithPath: report)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try SafeFile.createFolder(folder)
         var results: [CausalAudit.Result] = []
         var mediation: [MediationSummary] = []
         var baselineValue = ""
