@@ -77,19 +77,40 @@ public struct BenchmarkRunner {
         let seed = Self.noiseSeed(runSeed: run.seed, dataset: index)
         let generator = DatasetGenerator(design: design, model: model, noiseSeed: seed, semantics: semantics,
                                          hiddenLimit: hiddenLimit)
-        let tables = try await generator.generate(units: run.units, progress: progress)
-        var files: [String: BenchmarkManifest.FileRecord] = [:]
-        func write(_ table: DataTable, kind: String) throws {
-            let path = relative(kind, index)
-            let data = Data(table.csv.utf8)
-            try Self.writeAtomically(data, to: output.appendingPathComponent(path))
-            files[kind] = .init(path: path, sha256: SHA256.hex(data))
+        // A killed earlier attempt at this dataset may have left its temporary files; only this dataset's own.
+        for kind in ["reference", "extended", "hidden"] {
+            let folder = output.appendingPathComponent(kind)
+            let prefix = ".\(design.name)_\(index).csv.sdscm-"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            }
         }
-        try write(tables.reference, kind: "reference")
-        try write(tables.extended, kind: "extended")
+        // Rows stream into each table's temporary file a block at a time; the files appear only once complete.
+        var writers: [String: SafeFile.Writer] = [:]
+        defer { for writer in writers.values { writer.abandon() } }
+        let tables = try await generator.generate(units: run.units, progress: progress) { kind, header, rows in
+            if writers[kind] == nil {
+                let url = output.appendingPathComponent(relative(kind, index))
+                try SafeFile.createFolder(url.deletingLastPathComponent())
+                let writer = try SafeFile.Writer(path: url.path)
+                writers[kind] = writer
+                try writer.append(Data(DataTable(header: header).csv.utf8))
+            }
+            var block = DataTable(header: header)
+            for row in rows { try block.append(row) }
+            try writers[kind]!.append(Data(block.csv.utf8.dropFirst(DataTable(header: header).csv.utf8.count)))
+        }
+        var files: [String: BenchmarkManifest.FileRecord] = [:]
+        func finish(_ kind: String) throws {
+            let path = relative(kind, index)
+            try writers[kind]!.commit()
+            files[kind] = .init(path: path, sha256: try SHA256.hex(ofFile: output.appendingPathComponent(path).path))
+        }
+        try finish("reference")
+        try finish("extended")
         var skipped: String?
         switch tables.hidden {
-        case .success(let table): try write(table, kind: "hidden")
+        case .success: try finish("hidden")
         case .failure(let error): skipped = error.description
         }
         let counters = model.counters

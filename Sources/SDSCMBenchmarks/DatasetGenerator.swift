@@ -42,7 +42,10 @@ public struct DatasetGenerator: Sendable {
     }
 
     /// Generates units `0..<units`; `progress` is called every `progressInterval` units with the number done.
-    public func generate(units: Int, progress: (Int) -> Void = { _ in }) async throws -> Tables {
+    /// With `sink`, each block's rows go to it (table kind, header, rows) as soon as they are ready and the returned
+    /// tables hold only their headers, so memory holds one block instead of the whole dataset.
+    public func generate(units: Int, progress: (Int) -> Void = { _ in },
+                         sink: ((_ kind: String, _ header: [String], _ rows: [[String]]) throws -> Void)? = nil) async throws -> Tables {
         let schema = try BenchmarkSchema(design: design)
         let variables = model.graph.variables
         let t = design.treatmentIndex, y = design.outcomeIndex
@@ -127,12 +130,22 @@ public struct DatasetGenerator: Sendable {
                 }
                 for (key, value) in zip(keys, fields) { cates[key] = value }
             }
-            for result in results {
-                try reference.append(result.reference)
-                try extended.append(result.extended)
-                if let view {
-                    try hiddenTable?.append(view.row(unit: result.factual.index, factual: result.factual,
-                                                     cate: cates[view.key(of: result.factual)]!))
+            if let sink {
+                try sink("reference", reference.header, results.map(\.reference))
+                try sink("extended", extended.header, results.map(\.extended))
+                if let view, let hiddenTable {
+                    try sink("hidden", hiddenTable.header, results.map {
+                        view.row(unit: $0.factual.index, factual: $0.factual, cate: cates[view.key(of: $0.factual)]!)
+                    })
+                }
+            } else {
+                for result in results {
+                    try reference.append(result.reference)
+                    try extended.append(result.extended)
+                    if let view {
+                        try hiddenTable?.append(view.row(unit: result.factual.index, factual: result.factual,
+                                                         cate: cates[view.key(of: result.factual)]!))
+                    }
                 }
             }
             next += block.count

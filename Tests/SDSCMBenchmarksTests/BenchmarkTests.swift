@@ -136,6 +136,26 @@ import SDSCMTestSupport
         #expect(try CausalModelConfiguration(json: JSONEncoder().encode(configuration)).hidden == ["X"])
     }
 
+    /// Tables stream to disk block by block with the bytes of a whole-table write (the generator's tables without
+    /// a sink), and a stale temporary file of a killed attempt is removed when the dataset is generated again.
+    @Test func streamedTablesEqualWholeTables() async throws {
+        let folder = Self.temporaryFolder("stream")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let runner = try Self.runner(folder, datasets: 1, units: 150)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("reference"), withIntermediateDirectories: true)
+        let stale = folder.appendingPathComponent("reference/.confounded-tables_0.csv.sdscm-1-dead")
+        try Data("partial".utf8).write(to: stale)
+        let dataset = try await runner.generate(0)
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+        let design = try BenchmarkDesign(path: Self.config)
+        let model = try design.model(variation: 0, languageModel: nil, scoring: .sum)
+        let whole = try await DatasetGenerator(design: design, model: model, noiseSeed: BenchmarkRunner.noiseSeed(runSeed: 11, dataset: 0),
+                                               semantics: .sharedNoise, hiddenLimit: 32).generate(units: 150)
+        #expect(try Data(contentsOf: folder.appendingPathComponent(dataset.files["reference"]!.path)) == Data(whole.reference.csv.utf8))
+        #expect(try Data(contentsOf: folder.appendingPathComponent(dataset.files["extended"]!.path)) == Data(whole.extended.csv.utf8))
+        #expect(try Data(contentsOf: folder.appendingPathComponent(dataset.files["hidden"]!.path)) == Data(whole.hidden.get().csv.utf8))
+    }
+
     /// Aggregates (the paper's 10k sets): datasets of one variation concatenated in dataset order, the index column
     /// continuing, every other field unchanged; only complete groups; group m in variation m mod V.
     @Test func aggregatesConcatenateSameVariationDatasets() async throws {
