@@ -200,6 +200,15 @@ import Glibc
         #expect(await Invocation("benchmark", "--config", Self.confounded, "--datasets", "1", "--units", "20", "--out", bench.path).status == 0)
         let none = await Invocation("evaluate", "--data", bench.path, "--report", dir.appendingPathComponent("r").path, "--estimators", "")
         #expect(none.status == 2 && none.err.contains("--estimators names no estimator"), "\(none.err)")
+        // A design that hides every covariate has no hidden view to evaluate.
+        var hiding = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.confounded))) as? [String: Any])
+        hiding["hidden"] = ["U", "X"]
+        let hidingPath = dir.appendingPathComponent("all-hidden.json")
+        try JSONSerialization.data(withJSONObject: hiding).write(to: hidingPath)
+        let hidingBench = dir.appendingPathComponent("hiding")
+        #expect(await Invocation("benchmark", "--config", hidingPath.path, "--datasets", "1", "--units", "20", "--out", hidingBench.path).status == 0)
+        let noView = await Invocation("evaluate", "--data", hidingBench.path, "--report", dir.appendingPathComponent("r2").path, "--view", "hidden")
+        #expect(noView.status == 1 && noView.err.contains("no dataset has the view hidden"), "\(noView.err)")
         let config = dir.appendingPathComponent("one-arm.json")
         let json: [String: Any] = ["variables": [["name": "T", "values": ["only"], "equation": ["uniform": true]],
                                                  ["name": "Y", "values": ["0", "1"], "parents": ["T"], "equation": ["uniform": true]]],

@@ -209,6 +209,11 @@ public final class CausalModel: Sendable {
         guard weights.contains(where: { $0 > -.infinity }) else {
             throw CausalModelError.noPossibleValue(variable: input.variable.name, context: input.context)
         }
+        // NaN (a corrupt model, or an equation's bug) would otherwise win or lose Gumbel-max arbitrarily.
+        if let bad = weights.firstIndex(where: { $0.isNaN || $0 == .infinity }) {
+            throw CausalModelError.invalidEquation(variable: input.variable.name,
+                                                   reason: "its weight for '\(input.variable.values![bad])' is \(weights[bad]) after \"\(input.context)\"")
+        }
         return MechanismScores(raw: weights, normalized: GumbelMax.normalized(weights))
     }
 

@@ -185,9 +185,13 @@ public struct ClosureEquation: StructuralEquation {
         for key in probabilities.keys where !(input.variable.values ?? []).contains(key) {
             throw CausalModelError.valueOutsideDomain(variable: input.variable.name, value: key)
         }
-        return (input.variable.values ?? []).map { value in
+        return try (input.variable.values ?? []).map { value in
             let probability = probabilities[value] ?? 0
-            return probability > 0 && probability.isFinite ? PortableMath.log(probability) : -.infinity
+            guard probability.isFinite, probability >= 0 else {
+                throw CausalModelError.invalidEquation(variable: input.variable.name,
+                                                       reason: "its weight for '\(value)' is \(probability); weights must be finite and ≥ 0")
+            }
+            return probability > 0 ? PortableMath.log(probability) : -.infinity
         }
     }
 }

@@ -72,6 +72,9 @@ public enum EvaluateCommand: Command {
         let datasets = try files.map { try EvaluationDataset(url: $0, schema: schema, oneHot: arguments.flag("one-hot")) }
         let results = try Evaluation.run(datasets, views: views, estimators: estimators)
         let present = views.filter { view in results.contains { $0.view == view } }
+        guard !present.isEmpty else {
+            throw CommandFailure("no dataset has the view\(views.count > 1 ? "s" : "") \(views.joined(separator: ", ")) (the hidden view needs a design that hides some covariates and leaves some visible)")
+        }
         // The aggregates `sdscm benchmark --aggregate K` wrote beside the datasets (aggregated-K/), for the
         // paper's 1k-vs-10k comparison; named aggregated-K/<name> in results.csv.
         var aggregated: [EvaluationResult] = []
