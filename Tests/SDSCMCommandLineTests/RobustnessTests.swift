@@ -266,4 +266,35 @@ import Glibc
         #expect(try String(contentsOfFile: whole, encoding: .utf8) == expected.csv)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["small.csv", "whole.csv"])
     }
+
+    /// Reference-layout tables read without a design (like the released CSVs), corrupted the ways an earlier release
+    /// trapped on or misread: each is refused naming the file or line (a treatment of 0.5 was counted as control).
+    @Test(arguments: [
+        ("ragged", "has 5 fields, the header has 24"), ("treatment-half", "treatment 0.5 outside the first two arms"),
+        ("treatment-nan", "treatment nan outside the first two arms"), ("treatment-huge", "treatment 1e+300 outside the first two arms"),
+        ("header", "only the reference layout can be read"), ("quote", "a quoted field is never closed"),
+    ])
+    func corruptReferenceTablesAreNamed(_ corruption: String, _ message: String) async throws {
+        let dir = try Self.folder("reference-\(corruption)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bench = dir.appendingPathComponent("bench")
+        #expect(await Invocation("benchmark", "--config", Self.confounded, "--datasets", "1", "--units", "20", "--out", bench.path).status == 0)
+        var lines = try String(contentsOf: bench.appendingPathComponent("reference/confounded-tables_0.csv"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        var fields = lines[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        switch corruption {
+        case "ragged": lines[3] = lines[3].split(separator: ",").prefix(5).joined(separator: ",")
+        case "treatment-half": fields[3] = "0.5"
+        case "treatment-nan": fields[3] = "nan"
+        case "treatment-huge": fields[3] = "1e300"
+        case "header": lines[0] = lines[0].replacingOccurrences(of: "logP(X2=0)", with: "logP(Xabc=0)")
+        default: fields[1] = "\"1"
+        }
+        if corruption.hasPrefix("treatment") || corruption == "quote" { lines[2] = fields.joined(separator: ",") }
+        let data = dir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: data.appendingPathComponent("x_0.csv"))
+        let run = await Invocation("evaluate", "--data", data.path, "--report", dir.appendingPathComponent("report").path, "--estimators", "dim")
+        #expect(run.status == 1 && run.err.contains(message), "\(run.err)")
+    }
 }
