@@ -126,7 +126,9 @@ public struct DatasetGenerator: Sendable {
                 }
                 let keys = newKeys
                 let fields = try await model.mapUnits(Array(keys.indices), width: blockSize) {
-                    try await view.cateFields(for: keys[$0], contrasts: contrasts)
+                    // Few keys in flight leave room in the prefix caches for several assignments of each.
+                    try await view.cateFields(for: keys[$0], contrasts: contrasts,
+                                              width: max(1, HiddenConfoundingView.contextBudget / max(1, keys.count)))
                 }
                 for (key, value) in zip(keys, fields) { cates[key] = value }
             }

@@ -70,50 +70,70 @@ struct HiddenConfoundingView {
         [String(unit)] + key(of: factual) + [factual.values[schema.treatment], factual.values[schema.outcome]] + cate
     }
 
+    /// How many language-model contexts may be in flight at once while the hidden assignments are enumerated:
+    /// the engine's retained prefix caches (48 by default), so that each context still finds its predecessor's
+    /// cache. Concurrent assignments beyond that were measured slower (and 13 GB resident for ~900 in flight).
+    static let contextBudget = 48
+
     /// The exact CATE columns given visible covariates `key` (in `visible` order). The hidden assignments are
-    /// visited one after another so that each one's contexts extend the previous one's retained prefix caches
-    /// (other keys of the block run alongside); evaluating all of them concurrently was measured slower and about
-    /// 13 GB resident on the breast-cancer design, the engine's 48 retained caches serving few of ~900 contexts.
-    func cateFields(for key: [String], contrasts: [(Int, Int)]) async throws -> [String] {
+    /// evaluated `width` at a time (each a task; their scoring batched together), in enumeration order, and
+    /// summed in that order, so the result does not depend on `width`.
+    func cateFields(for key: [String], contrasts: [(Int, Int)], width: Int = 1) async throws -> [String] {
         let graph = model.graph
         let treatment = graph.variables[schema.treatment]
         let outcome = graph.variables[schema.outcome]
         let exact = ExactInference(model: model)
-        var values = [String?](repeating: nil, count: graph.variables.count)
-        for (index, value) in zip(visible, key) { values[index] = value }
+        var base = [String?](repeating: nil, count: graph.variables.count)
+        for (index, value) in zip(visible, key) { base[index] = value }
+        // Hidden assignments in τ order, the last hidden variable fastest (the order of a depth-first recursion).
+        let domains = hidden.map { graph.variables[$0].values! }
+        var assignments: [[String?]] = []
+        var digits = [Int](repeating: 0, count: hidden.count)
+        while true {
+            var values = base
+            for (position, index) in hidden.enumerated() { values[index] = domains[position][digits[position]] }
+            assignments.append(values)
+            var position = hidden.count - 1
+            while position >= 0 {
+                digits[position] += 1
+                if digits[position] < domains[position].count { break }
+                digits[position] = 0
+                position -= 1
+            }
+            if position < 0 { break }
+        }
+        let preTreatment = self.preTreatment, model = self.model, enumerated = assignments
         var totalWeight = 0.0
         var sums = [[Double]](repeating: [Double](repeating: 0, count: 2 * outcome.values!.count), count: contrasts.count)
-        // Enumerate the hidden assignments in τ order.
-        func recurse(_ depth: Int) async throws {
-            if depth < hidden.count {
-                for value in graph.variables[hidden[depth]].values! {
-                    values[hidden[depth]] = value
-                    try await recurse(depth + 1)
+        var start = 0
+        while start < enumerated.count {
+            let chunk = Array(start..<min(enumerated.count, start + max(1, width)))
+            start = chunk.last! + 1
+            let terms = try await model.mapUnits(chunk, width: chunk.count) { row -> (Double, [String: [Double]])? in
+                let values = enumerated[row]
+                var logWeight = 0.0
+                for index in preTreatment {
+                    let distribution = try await model.logProbabilities(of: index, values: values)
+                    logWeight += distribution[graph.variables[index].values!.firstIndex(of: values[index]!)!]
+                    if logWeight == -.infinity { return nil }
                 }
-                values[hidden[depth]] = nil
-                return
+                var unitValues: [String: String] = [:]
+                for index in preTreatment { unitValues[graph.variables[index].name] = values[index]! }
+                let potential = try await exact.potentialOutcomes(treatment: treatment.name, outcome: outcome.name, unitValues: unitValues)
+                    .mapValues(\.probabilities)
+                return (Foundation.exp(logWeight), potential)
             }
-            var logWeight = 0.0
-            for index in preTreatment {
-                let distribution = try await model.logProbabilities(of: index, values: values)
-                logWeight += distribution[graph.variables[index].values!.firstIndex(of: values[index]!)!]
-                if logWeight == -.infinity { return }
-            }
-            let weight = Foundation.exp(logWeight)
-            var unitValues: [String: String] = [:]
-            for index in preTreatment { unitValues[graph.variables[index].name] = values[index]! }
-            let potential = try await exact.potentialOutcomes(treatment: treatment.name, outcome: outcome.name, unitValues: unitValues)
-                .mapValues(\.probabilities)
-            totalWeight += weight
-            for (c, (treated, control)) in contrasts.enumerated() {
-                let p1 = potential[treatment.values![treated]]!, p0 = potential[treatment.values![control]]!
-                for (j, (a, b)) in zip(p1, p0).enumerated() {
-                    sums[c][j] += weight * (a - b)
-                    sums[c][outcome.values!.count + j] += weight * DatasetGenerator.logDifference(a, b)
+            for case let (weight, potential)? in terms {
+                totalWeight += weight
+                for (c, (treated, control)) in contrasts.enumerated() {
+                    let p1 = potential[treatment.values![treated]]!, p0 = potential[treatment.values![control]]!
+                    for (j, (a, b)) in zip(p1, p0).enumerated() {
+                        sums[c][j] += weight * (a - b)
+                        sums[c][outcome.values!.count + j] += weight * DatasetGenerator.logDifference(a, b)
+                    }
                 }
             }
         }
-        try await recurse(0)
         return sums.flatMap { $0.map { DataTable.number($0 / totalWeight) } }
     }
 }
