@@ -54,7 +54,7 @@ let package = Package(
         // Above the core: treatment-effect benchmarks, counterfactual audits, estimators and their evaluation.
         .target(name: "SDSCMBenchmarks", dependencies: ["SDSCM"]),
         .target(name: "SDSCMAudit", dependencies: ["SDSCM"]),
-        .target(name: "SDSCMEstimators"),
+        .target(name: "SDSCMEstimators", dependencies: ["SDSCMRandomness"], swiftSettings: computeSettings),
         .target(name: "SDSCMEvaluation", dependencies: ["SDSCMEstimators", "SDSCMBenchmarks", "SDSCM"]),
 
         // A `LanguageModel` behind an inference server, over FoundationNetworking (no engine).

@@ -51,8 +51,9 @@ public struct EffectEstimate: Sendable {
 
 /// The estimators, by the names `sdscm evaluate` and its `results.csv` use.
 ///
-/// All outcome and CATE models are linear (`LeastSquares`, scikit-learn semantics) and propensities logistic
-/// (`LogisticRegression`), so results are reproducible bit for bit and comparable with the paper's linear rows.
+/// The linear methods use `LeastSquares` (scikit-learn semantics) and logistic propensities (`LogisticRegression`),
+/// so they reproduce the paper's linear rows bit for bit; the forest methods use `RandomForest` (scikit-learn's
+/// `RandomForestRegressor` defaults) with counter-based bootstrap draws, so they are deterministic for a seed.
 public enum Estimator: String, CaseIterable, Sendable {
     /// Difference in means (the paper's T-only OLS), Welch standard error.
     case dim
@@ -73,9 +74,16 @@ public enum Estimator: String, CaseIterable, Sendable {
     /// Linear double machine learning: 2-fold cross-fitted residuals of y (linear) and z (logistic), a constant
     /// effect, sandwich standard error.
     case linearDML = "linear-dml"
+    /// The paper's RF: one random forest f on [x, z]; τ̂(x) = f(x, 1) − f(x, 0).
+    case rf
+    /// The paper's ForestS: the S-learner with a random forest, the same model class as `rf` (the paper's two
+    /// rows differ by the forests' randomness only), fitted on its own bootstrap draws.
+    case forestS = "forest-s"
+    /// The paper's ForestT: a random forest per arm; τ̂(x) = μ̂1(x) − μ̂0(x).
+    case forestT = "forest-t"
 
-    /// Estimates the effect of treatment 1 vs 0.
-    public func estimate(_ data: EstimationData) throws -> EffectEstimate {
+    /// Estimates the effect of treatment 1 vs 0; `seed` drives the methods that draw random numbers (forests).
+    public func estimate(_ data: EstimationData, seed: UInt64 = 0) throws -> EffectEstimate {
         let n = data.outcome.count
         let treated = data.treatedRows, control = data.controlRows
         guard treated.count >= 2 else { throw EstimationError.emptyArm(treated: true) }
@@ -141,6 +149,22 @@ public enum Estimator: String, CaseIterable, Sendable {
                 return sum + r * r
             }
             return constant(theta, meat.squareRoot() / denominator)
+        case .rf, .forestS:
+            var settings = RandomForest.Settings()
+            settings.seed = seed
+            settings.stream = self == .rf ? 1 : 2
+            let forest = try RandomForest.fit(x.indices.map { x[$0] + [z[$0]] }, outcome: y, settings: settings)
+            let cate = x.map { forest.predict($0 + [1]) - forest.predict($0 + [0]) }
+            return EffectEstimate(ate: Statistics.mean(cate), cate: cate, standardError: nil)
+        case .forestT:
+            var settings = RandomForest.Settings()
+            settings.seed = seed
+            settings.stream = 3
+            let mu1 = try RandomForest.fit(treated.map { x[$0] }, outcome: treated.map { y[$0] }, settings: settings)
+            settings.stream = 4
+            let mu0 = try RandomForest.fit(control.map { x[$0] }, outcome: control.map { y[$0] }, settings: settings)
+            let cate = x.map { mu1.predict($0) - mu0.predict($0) }
+            return EffectEstimate(ate: Statistics.mean(cate), cate: cate, standardError: nil)
         }
     }
 

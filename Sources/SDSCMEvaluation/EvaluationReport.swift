@@ -16,6 +16,9 @@ public enum EvaluationReport {
         case .aipw: return "AIPW"
         case .drLearner: return "DR-learner (linear)"
         case .linearDML: return "LinearDML"
+        case .rf: return "RF"
+        case .forestS: return "ForestS"
+        case .forestT: return "ForestT"
         }
     }
 
