@@ -1,4 +1,5 @@
 import Foundation
+import SDSCMRandomness
 
 /// Observational data for one treatment-effect estimate: covariates, a binary treatment and an outcome.
 public struct EstimationData: Sendable {
@@ -34,6 +35,8 @@ public struct EffectEstimate: Sendable {
     public var cate: [Double]
     /// Standard error of the ATE, when the method has one.
     public var standardError: Double?
+    /// Per-unit 95% interval of the CATE (or of the ITE, for methods that target it), when the method has one.
+    public var cateLower: [Double]? = nil, cateUpper: [Double]? = nil
 
     /// The normal 95% interval of the ATE.
     public var interval: (lower: Double, upper: Double)? {
@@ -81,6 +84,13 @@ public enum Estimator: String, CaseIterable, Sendable {
     case forestS = "forest-s"
     /// The paper's ForestT: a random forest per arm; τ̂(x) = μ̂1(x) − μ̂0(x).
     case forestT = "forest-t"
+    /// The paper's BART: `bartCause::bartc`'s response model (BART on [x, z], 200 trees, its priors) with
+    /// `BART.Settings` defaults except 4 chains of 500 burn-in and 500 kept draws (bartCause runs 10); ATE = the
+    /// posterior mean of the SATE, τ̂(x_i) = the posterior mean of f(x_i, 1) − f(x_i, 0), interval ± 1.96 posterior sd.
+    case bart
+    /// The paper's BART-ITE: the same fit, per-unit ITE draws (the factual outcome against a posterior predictive
+    /// draw of the counterfactual); point = their mean, interval = mean ± 1.96 sd.
+    case bartITE = "bart-ite"
 
     /// Estimates the effect of treatment 1 vs 0; `seed` drives the methods that draw random numbers (forests).
     public func estimate(_ data: EstimationData, seed: UInt64 = 0) throws -> EffectEstimate {
@@ -165,7 +175,66 @@ public enum Estimator: String, CaseIterable, Sendable {
             let mu0 = try RandomForest.fit(control.map { x[$0] }, outcome: control.map { y[$0] }, settings: settings)
             let cate = x.map { mu1.predict($0) - mu0.predict($0) }
             return EffectEstimate(ate: Statistics.mean(cate), cate: cate, standardError: nil)
+        case .bart, .bartITE:
+            let both = try Self.bartEstimates(data, seed: seed)
+            return self == .bart ? both.cate : both.ite
         }
+    }
+
+    /// The estimators `sdscm evaluate` runs unless told otherwise: all but the BART ones, whose MCMC costs
+    /// seconds per dataset (name them, or `all`).
+    public static let defaultSet = allCases.filter { $0 != .bart && $0 != .bartITE }
+
+    /// Both BART estimates from one posterior: `bart` (CATE) and `bart-ite`.
+    public static func bartEstimates(_ data: EstimationData, seed: UInt64 = 0) throws -> (cate: EffectEstimate, ite: EffectEstimate) {
+        var settings = BART.Settings()
+        settings.seed = seed
+        settings.chains = bartChains
+        return try bartSummaries(data, settings: settings)
+    }
+
+    /// Chains of the `bart` and `bart-ite` estimators.
+    public static let bartChains = 4
+
+    /// BART's SATE, CATE and ITE summaries from one posterior (see `bart` and `bartITE`).
+    public static func bartSummaries(_ data: EstimationData, settings: BART.Settings) throws -> (cate: EffectEstimate, ite: EffectEstimate) {
+        let x = data.covariates, y = data.outcome, n = y.count
+        let rows = x.indices.map { x[$0] + [Double(data.treatment[$0])] }
+        // f at the factual rows comes with the fit; only the counterfactual rows [x_i, 1 − z_i] are predicted.
+        let predict = x.indices.map { x[$0] + [Double(1 - data.treatment[$0])] }
+        let posterior = try BART.fit(rows, outcome: y, predict: predict, settings: settings)
+        let noise = Philox(seed: settings.seed, stream: 0x17E0)
+        var sate: [Double] = []
+        var icateSum = [Double](repeating: 0, count: n), icateSquares = icateSum, iteSum = icateSum, iteSquares = icateSum
+        for (d, counterfactual) in posterior.fits.enumerated() {
+            let factual = posterior.trainingFits[d]
+            var total = 0.0
+            for i in 0..<n {
+                let treated = data.treatment[i] == 1
+                let f1 = treated ? factual[i] : counterfactual[i], f0 = treated ? counterfactual[i] : factual[i]
+                let icate = f1 - f0
+                icateSum[i] += icate; icateSquares[i] += icate * icate
+                // The counterfactual outcome drawn from the posterior predictive; the factual one observed.
+                let u1 = Philox.openUnitInterval(noise.word(UInt64(d), UInt64(i), 0, 0))
+                let u2 = Philox.openUnitInterval(noise.word(UInt64(d), UInt64(i), 0, 1))
+                let epsilon = posterior.sigma[d] * (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+                let effect = treated ? y[i] - (f0 + epsilon) : (f1 + epsilon) - y[i]
+                iteSum[i] += effect; iteSquares[i] += effect * effect
+                total += effect
+            }
+            sate.append(total / Double(n))
+        }
+        let draws = Double(posterior.fits.count)
+        func summary(_ sum: [Double], _ squares: [Double]) -> (mean: [Double], lower: [Double], upper: [Double]) {
+            let mean = sum.map { $0 / draws }
+            let sd = sum.indices.map { (max(0, squares[$0] / draws - mean[$0] * mean[$0]) * draws / max(1, draws - 1)).squareRoot() }
+            return (mean, mean.indices.map { mean[$0] - EffectEstimate.normalQuantile975 * sd[$0] },
+                    mean.indices.map { mean[$0] + EffectEstimate.normalQuantile975 * sd[$0] })
+        }
+        let icate = summary(icateSum, icateSquares), ite = summary(iteSum, iteSquares)
+        let se = Statistics.variance(sate).squareRoot()
+        return (EffectEstimate(ate: Statistics.mean(sate), cate: icate.mean, standardError: se, cateLower: icate.lower, cateUpper: icate.upper),
+                EffectEstimate(ate: Statistics.mean(sate), cate: ite.mean, standardError: se, cateLower: ite.lower, cateUpper: ite.upper))
     }
 
     /// AIPW pseudo-outcomes ψ_i = μ̂1 − μ̂0 + z(y − μ̂1)/ê − (1 − z)(y − μ̂0)/(1 − ê).

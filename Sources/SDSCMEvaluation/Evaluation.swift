@@ -26,17 +26,22 @@ public struct EvaluationResult: Sendable {
     public var cateR2: Double
     /// The paper's orientation (truth = estimate), unclipped, as its Table 2 averages it.
     public var cateR2Paper: Double
+    /// Share of units whose true ITE lies strictly inside the estimator's per-unit 95% interval, when it has one.
+    public var cateCoverage: Double? = nil
+    /// Mean width of those intervals over the population standard deviation of the outcome (the paper's measure).
+    public var cateWidth: Double? = nil
 
     /// `results.csv`'s header: the contract columns first.
     public static let header = ["dataset", "view", "estimator", "ate_hat", "sate", "ate_se", "ate_lower", "ate_upper",
-                                "sqrt_pehe", "standardized_pehe", "cate_r2", "cate_r2_paper", "units"]
+                                "sqrt_pehe", "standardized_pehe", "cate_r2", "cate_r2_paper", "units", "cate_coverage", "cate_width"]
 
     /// The row's values in `header`'s order, with the normal 95% interval derived from the standard error.
     public var fields: [String] {
         let interval = standardError.map { EffectEstimate.normalInterval(ateHat, standardError: $0) }
         return [dataset, view, estimator.rawValue, Self.format(ateHat), Self.format(sate),
                 standardError.map(Self.format) ?? "", interval.map { Self.format($0.0) } ?? "", interval.map { Self.format($0.1) } ?? "",
-                Self.format(sqrtPEHE), Self.format(standardizedPEHE), Self.format(cateR2), Self.format(cateR2Paper), String(units)]
+                Self.format(sqrtPEHE), Self.format(standardizedPEHE), Self.format(cateR2), Self.format(cateR2Paper), String(units),
+                cateCoverage.map(Self.format) ?? "", cateWidth.map(Self.format) ?? ""]
     }
 
     static func format(_ value: Double) -> String { "\(value)" }
@@ -71,15 +76,24 @@ public enum Evaluation {
             guard let data = dataset.views[view] else { continue }
             let sate = data.ite.reduce(0, +) / Double(data.ite.count)
             let spread = Metrics.standardDeviation(data.data.outcome)
+            // BART and BART-ITE summarize one posterior: fit it once when both are asked for.
+            var bart: (cate: EffectEstimate, ite: EffectEstimate)?
+            if estimators.contains(.bart) && estimators.contains(.bartITE) { bart = try Estimator.bartEstimates(data.data) }
             for estimator in estimators {
-                let estimate = try estimator.estimate(data.data)
+                let estimate = try estimator == .bart ? bart?.cate ?? estimator.estimate(data.data)
+                    : estimator == .bartITE ? bart?.ite ?? estimator.estimate(data.data) : estimator.estimate(data.data)
                 let pehe = Metrics.pehe(ite: data.ite, cate: estimate.cate)
+                var interval: (rate: Double, width: Double)?
+                if let lower = estimate.cateLower, let upper = estimate.cateUpper {
+                    interval = Metrics.coverage(truth: data.ite, lower: lower, upper: upper)
+                }
                 results.append(EvaluationResult(
                     dataset: dataset.name, view: view, estimator: estimator, units: data.ite.count, ateHat: estimate.ate,
                     sate: sate, standardError: estimate.standardError, sqrtPEHE: pehe,
                     standardizedPEHE: spread > 0 ? pehe / spread : .nan,
                     cateR2: Metrics.r2(truth: data.ite, predicted: estimate.cate),
-                    cateR2Paper: Metrics.swappedR2(truth: data.ite, predicted: estimate.cate)))
+                    cateR2Paper: Metrics.swappedR2(truth: data.ite, predicted: estimate.cate),
+                    cateCoverage: interval?.rate, cateWidth: interval.map { spread > 0 ? $0.width / spread : .nan }))
             }
         }
         return results

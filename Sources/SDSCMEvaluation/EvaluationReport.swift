@@ -19,6 +19,8 @@ public enum EvaluationReport {
         case .rf: return "RF"
         case .forestS: return "ForestS"
         case .forestT: return "ForestT"
+        case .bart: return "BART"
+        case .bartITE: return "BART-ITE"
         }
     }
 
@@ -88,6 +90,17 @@ public enum EvaluationReport {
                     let lower = intervals.map(\.lower), upper = intervals.map(\.upper)
                     let (rate, width) = Metrics.coverage(truth: rows.map(\.sate), lower: lower, upper: upper)
                     text += "| \(displayName(estimator)) | \(view) | \(number(rate)) | \(number(width)) |\n"
+                }
+            }
+        }
+        if results.contains(where: { $0.cateCoverage != nil }) {
+            text += "\n## Per-unit intervals (95%)\n\nShare of units whose true ITE lies strictly inside the method's interval (coverage) and the interval's mean width over sd(y), each per dataset, then the median and mean over datasets (the paper's Figs. 4b, 10 and 14).\n\n| Method | view | median coverage | mean coverage | median standardized width |\n|---|---|---|---|---|\n"
+            for view in views {
+                for estimator in estimators {
+                    let rows = pick(view, estimator).filter { $0.cateCoverage != nil }
+                    guard !rows.isEmpty else { continue }
+                    let coverage = rows.map { $0.cateCoverage! }.sorted(), width = rows.map { $0.cateWidth! }.sorted()
+                    text += "| \(displayName(estimator)) | \(view) | \(number(coverage[coverage.count / 2])) | \(number(coverage.reduce(0, +) / Double(coverage.count))) | \(number(width[width.count / 2])) |\n"
                 }
             }
         }

@@ -7,6 +7,41 @@ import SDSCMTestSupport
     /// A benchmark of the table-driven confounded world read back in the extended layout: the outcome
     /// logP(Y=0) of the factual arm is a function of (U, T), so with U among the covariates a T-learner recovers
     /// every ITE exactly, while the naive difference in means is confounded by U.
+    /// BART and BART-ITE from one posterior: per-unit interval coverage and standardized width in results.csv and
+    /// the report; ITE intervals (with the outcome noise) are wider than CATE intervals. Release builds only: the
+    /// MCMC takes minutes in a debug build.
+    #if DEBUG
+    static let bartEnabled = false
+    #else
+    static let bartEnabled = true
+    #endif
+    @Test(.enabled(if: bartEnabled, "runs in release builds only (swift test -c release)"))
+    func bartIntervalsInResults() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sdscm-evaluate-bart-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = folder.appendingPathComponent("bench"), report = folder.appendingPathComponent("report")
+        let generated = await Invocation("benchmark", "--config", Fixtures.path("configs/confounded-tables.json"), "--datasets", "2",
+                                         "--units", "200", "--seed", "5", "--out", data.path)
+        #expect(generated.status == 0, "\(generated.err)")
+        let run = await Invocation("evaluate", "--data", data.path, "--report", report.path, "--view", "all", "--estimators", "bart,bart-ite,rf")
+        #expect(run.status == 0, "\(run.err)")
+        let rows = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+            .dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == 2 * 3)
+        for dataset in ["confounded-tables_0", "confounded-tables_1"] {
+            let bart = try #require(rows.first { $0[0] == dataset && $0[2] == "bart" })
+            let ite = try #require(rows.first { $0[0] == dataset && $0[2] == "bart-ite" })
+            let rf = try #require(rows.first { $0[0] == dataset && $0[2] == "rf" })
+            #expect(bart[3] == ite[3])  // one posterior: the same SATE draws
+            let coverage = try #require(Double(bart[13])), width = try #require(Double(bart[14]))
+            #expect((0...1).contains(coverage) && width > 0)
+            #expect(try #require(Double(ite[14])) > width)
+            #expect(rf[13] == "" && rf[14] == "")
+        }
+        let markdown = try String(contentsOf: report.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(markdown.contains("## Per-unit intervals (95%)") && markdown.contains("| BART-ITE | all |"))
+    }
+
     @Test func evaluatesExtendedTables() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sdscm-evaluate-cli-\(ProcessInfo.processInfo.processIdentifier)")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -16,11 +51,12 @@ import SDSCMTestSupport
         #expect(generated.status == 0, "\(generated.err)")
         let run = await Invocation("evaluate", "--data", data.path, "--report", report.path)
         #expect(run.status == 0, "\(run.err)")
-        #expect(run.out.hasPrefix("evaluated 3 datasets (extended layout), views all, hidden, hidden-cate, 9 estimators"))
+        #expect(run.out.hasPrefix("evaluated 3 datasets (extended layout), views all, hidden, hidden-cate, 12 estimators"))
         let text = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8)
         let rows = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(Array(rows[0].prefix(5)) == ["dataset", "view", "estimator", "ate_hat", "sate"])
-        #expect(rows.count == 1 + 3 * 3 * 9)
+        #expect(rows.count == 1 + 3 * 3 * 12)
+        #expect(rows.allSatisfy { $0.count == 15 })  // the contract columns, then cate_coverage, cate_width
         for j in 0..<3 {
             // SATE is the mean ITE of the extended table.
             let extended = try String(contentsOf: data.appendingPathComponent("extended/confounded-tables_\(j).csv"), encoding: .utf8)
@@ -83,7 +119,7 @@ import SDSCMTestSupport
         let results = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
         let expectedRows = 1 + 24 + 12  // header, 4 datasets × 3 views × 2 estimators, 2 aggregates × 3 × 2
         #expect(results.count == expectedRows)
-        #expect(results.contains { $0.hasPrefix("aggregated-2/confounded-tables_1,all,linear-t,") && $0.hasSuffix(",200") })
+        #expect(results.contains { $0.hasPrefix("aggregated-2/confounded-tables_1,all,linear-t,") && $0.hasSuffix(",200,,") })
         let markdown = try String(contentsOf: report.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(markdown.contains("## Dataset size: 100 vs 200 units"))
         // The aggregate's SATE is the mean of its two datasets' SATEs (equal sizes).

@@ -27,15 +27,16 @@ public enum EvaluateCommand: Command {
         dataset in parallel and writes report.md (ATE R² and RMSE across datasets as the paper's Table 1; mean CATE \
         R² in the paper's and scikit-learn's orientations and median standardized √PEHE as Table 2; interval \
         coverage), results.csv (dataset,view,estimator,ate_hat,sate,ate_se,ate_lower,ate_upper,sqrt_pehe,\
-        standardized_pehe,cate_r2,cate_r2_paper,units) and SVG figures. Estimators: \
-        \(Estimator.allCases.map(\.rawValue).joined(separator: ", ")) (default all).
+        standardized_pehe,cate_r2,cate_r2_paper,units,cate_coverage,cate_width) and SVG figures. Estimators: \
+        \(Estimator.allCases.map(\.rawValue).joined(separator: ", ")) (default: all but bart and bart-ite, whose \
+        MCMC takes seconds per dataset; "all" for every one).
         """
     /// The options the command accepts.
     public static let options: [OptionSpec] = [
         .value("data", "DIR", "Folder of benchmark CSVs (reference or extended layout)."),
         .value("config", "FILE", "The benchmark's configuration (default: config.json in the data folder or its parent)."),
         .value("view", "VIEW", "Covariate view: all, hidden or hidden-cate (default: every one the data has)."),
-        .value("estimators", "LIST", "Comma-separated estimator names (default: all)."),
+        .value("estimators", "LIST", "Comma-separated estimator names, or all (default: all but bart, bart-ite)."),
         .flag("one-hot", "Encode categorical covariates as indicators instead of integer codes."),
         .value("report", "DIR", "Output folder for report.md, results.csv and the figures."),
     ]
@@ -54,8 +55,10 @@ public enum EvaluateCommand: Command {
             guard views.contains(view) else { throw UsageError(command: name, "--view must be all, hidden or hidden-cate, got '\(view)'") }
             views = [view]
         }
-        var estimators = Estimator.allCases
-        if let list = arguments.value("estimators") {
+        var estimators = Estimator.defaultSet
+        if arguments.value("estimators") == "all" {
+            estimators = Estimator.allCases
+        } else if let list = arguments.value("estimators") {
             estimators = try list.split(separator: ",").map { item in
                 guard let estimator = Estimator(rawValue: item.trimmingCharacters(in: .whitespaces)) else {
                     throw UsageError(command: name, EstimationError.unknownEstimator(String(item)).description)
