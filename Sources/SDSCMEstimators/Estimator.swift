@@ -74,9 +74,15 @@ public enum Estimator: String, CaseIterable, Sendable {
     case aipw
     /// DR-learner: the AIPW pseudo-outcomes regressed linearly on x.
     case drLearner = "dr-learner"
-    /// Linear double machine learning: 2-fold cross-fitted residuals of y (linear) and z (logistic), a constant
-    /// effect, sandwich standard error.
+    /// EconML's `LinearDML` (see `DoubleML`): cross-fitted residuals with EconML's automatic nuisance choice,
+    /// θ(x) linear in x, HC1 intervals for the ATE and every CATE.
     case linearDML = "linear-dml"
+    /// Double machine learning with a constant effect (Robinson's partially linear model; what `linear-dml` was
+    /// before it followed EconML): 2-fold cross-fitted residuals of y (linear) and z (logistic), sandwich standard error.
+    case linearDMLConstant = "linear-dml-constant"
+    /// EconML's `LinearDRLearner` (see `DoubleML`): cross-fitted doubly robust pseudo-outcomes regressed linearly
+    /// on x, HC1 intervals.
+    case linearDR = "linear-dr"
     /// The paper's RF: one random forest f on [x, z]; τ̂(x) = f(x, 1) − f(x, 0).
     case rf
     /// The paper's ForestS: the S-learner with a random forest, the same model class as `rf` (the paper's two
@@ -140,6 +146,10 @@ public enum Estimator: String, CaseIterable, Sendable {
             let cate = try LeastSquares.fit(x, psi).predict(x)
             return EffectEstimate(ate: Statistics.mean(cate), cate: cate, standardError: se)
         case .linearDML:
+            return try DoubleML.linearDML(data, seed: seed)
+        case .linearDR:
+            return try DoubleML.linearDR(data, seed: seed)
+        case .linearDMLConstant:
             // Two folds: even and odd rows; each fold's nuisances come from the other fold.
             var yResidual = [Double](repeating: 0, count: n), zResidual = [Double](repeating: 0, count: n)
             for fold in 0..<2 {

@@ -70,6 +70,9 @@ public struct RegressionTree: Sendable {
         public var minSamplesSplit = 2
         /// Deepest level, unlimited when nil.
         public var maxDepth: Int? = nil
+        /// Features searched per node (in the node's random order, not counting features constant in the node, as
+        /// scikit-learn's `max_features`); all when nil.
+        public var maxFeatures: Int? = nil
         /// scikit-learn's defaults: leaves of one row, no depth limit.
         public init() {}
     }
@@ -198,12 +201,18 @@ struct TreeBuilder {
     mutating func bestSplit(_ start: Int, _ end: Int, weight: Double, sum: Double) -> Split {
         var best = Split()
         let n = features.rowCount, count = end - start, minLeaf = limits.minSamplesLeaf
+        let budget = limits.maxFeatures ?? features.featureCount
+        var searched = 0
         for j in order {
+            if searched >= budget { break }
             let values = features.distinct[j]
             let base = j * n
             // Consider a boundary before `value` with the left side's totals so far.
+            var varies = false
             func consider(_ previous: Double, _ value: Double, _ lastRank: Int32, _ wl: Double, _ sl: Double, _ nl: Int) {
-                guard nl >= minLeaf, count - nl >= minLeaf, value > previous + Self.featureThreshold else { return }
+                guard value > previous + Self.featureThreshold else { return }
+                varies = true
+                guard nl >= minLeaf, count - nl >= minLeaf else { return }
                 let wr = weight - wl, sr = sum - sl
                 let proxy = sl * sl / wl + sr * sr / wr
                 if proxy > best.proxy {
@@ -249,6 +258,7 @@ struct TreeBuilder {
                     wl += weights[i]; sl += weights[i] * outcome[i]; nl += 1
                 }
             }
+            if varies { searched += 1 }
         }
         return best
     }

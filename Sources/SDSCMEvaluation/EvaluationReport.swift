@@ -16,6 +16,8 @@ public enum EvaluationReport {
         case .aipw: return "AIPW"
         case .drLearner: return "DR-learner (linear)"
         case .linearDML: return "LinearDML"
+        case .linearDMLConstant: return "DML (constant effect)"
+        case .linearDR: return "LinearDR"
         case .rf: return "RF"
         case .forestS: return "ForestS"
         case .forestT: return "ForestT"

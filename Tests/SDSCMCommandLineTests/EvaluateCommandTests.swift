@@ -51,11 +51,11 @@ import SDSCMTestSupport
         #expect(generated.status == 0, "\(generated.err)")
         let run = await Invocation("evaluate", "--data", data.path, "--report", report.path)
         #expect(run.status == 0, "\(run.err)")
-        #expect(run.out.hasPrefix("evaluated 3 datasets (extended layout), views all, hidden, hidden-cate, 12 estimators"))
+        #expect(run.out.hasPrefix("evaluated 3 datasets (extended layout), views all, hidden, hidden-cate, 14 estimators"))
         let text = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8)
         let rows = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(Array(rows[0].prefix(5)) == ["dataset", "view", "estimator", "ate_hat", "sate"])
-        #expect(rows.count == 1 + 3 * 3 * 12)
+        #expect(rows.count == 1 + 3 * 3 * 14)
         #expect(rows.allSatisfy { $0.count == 15 })  // the contract columns, then cate_coverage, cate_width
         for j in 0..<3 {
             // SATE is the mean ITE of the extended table.

@@ -8,6 +8,9 @@
 # `sdscm evaluate --estimators NAME --view all` over every CSV of FOLDER pinned to core 0, and of scikit-learn's
 # RandomForestRegressor(n_jobs=1) doing the same fits and predictions (CSV parsing included on both sides), pinned
 # to the same core; medians of RUNS rounds (default 3). Covariates X0..X(t-1), outcome logP(X13=0) as the paper.
+# Then BART on the first three CSVs, one round: `--estimators bart` (4 chains of 500 + 500 iterations, 200 trees)
+# against stochtree's BARTModel with the same trees, burn-in and draws, 4 chains run one after another (when
+# stochtree is installed in the venv: .venv-oracles/bin/pip install stochtree).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 folder="${1:-$root/../shared/reference/gpt2}"
@@ -50,3 +53,29 @@ PY
     printf '%-9s %d datasets: sdscm %.2f s, scikit-learn %.2f s, ratio %.2fx (median of %d, one core each)\n' \
         "$estimator" "$count" "$ours" "$theirs" "$(echo "$theirs / $ours" | bc -l)" "$runs"
 done
+if "$python" -c "import stochtree" 2>/dev/null; then
+    mkdir -p "$work/three"
+    for file in $(ls "$folder"/*.csv | sort -V | head -3); do cp "$file" "$work/three/"; done
+    start=$(date +%s.%N)
+    taskset -c 0 "$sdscm" evaluate --data "$work/three" --estimators bart --view all --report "$work/report" >/dev/null
+    ours=$(echo "$(date +%s.%N) - $start" | bc)
+    theirs=$(taskset -c 0 "$python" - "$work/three" <<'PY'
+import csv, pathlib, sys, time
+import numpy as np
+from stochtree import BARTModel
+start = time.perf_counter()
+for path in sorted(pathlib.Path(sys.argv[1]).glob("*.csv")):
+    rows = list(csv.reader(open(path)))
+    body = np.array(rows[1:], dtype=float)
+    col = {name: i for i, name in enumerate(rows[0])}
+    y, z = body[:, col["logP(X13=0)"]], body[:, col["X12"]]
+    x = body[:, [col[f"X{i}"] for i in range(12)]]
+    for chain in range(4):
+        model = BARTModel()
+        model.sample(X_train=np.column_stack([x, z]), y_train=y, X_test=np.column_stack([x, 1 - z]), num_gfr=0,
+                     num_burnin=500, num_mcmc=500, mean_forest_params={"num_trees": 200}, general_params={"random_seed": chain})
+print(time.perf_counter() - start)
+PY
+)
+    printf 'bart      3 datasets: sdscm %.2f s, stochtree %.2f s, ratio %.2fx (4 chains each, one core each)\n' "$ours" "$theirs" "$(echo "$theirs / $ours" | bc -l)"
+fi
