@@ -126,6 +126,54 @@ public enum DoubleML {
 
     /// `LinearDML`: cross-fitted residuals ỹ = y − E[y|x], t̃ = z − P(z=1|x), then the final stage.
     public static func linearDML(_ data: EstimationData, seed: UInt64) throws -> EffectEstimate {
+        let (yResidual, tResidual) = try residuals(data, seed: seed)
+        return linearDMLFinalStage(outcomeResidual: yResidual, treatmentResidual: tResidual, covariates: data.covariates)
+    }
+
+    /// `CausalForestDML`: the same residuals, then a causal forest of ỹ on t̃ (with an intercept); ATE = mean θ̂(x),
+    /// its interval EconML's mean θ̂ ± z·√(mean σ̂²(x)).
+    public static func forestDML(_ data: EstimationData, seed: UInt64) throws -> EffectEstimate {
+        let (yResidual, tResidual) = try residuals(data, seed: seed)
+        var settings = GeneralizedRandomForest.Settings()
+        settings.seed = seed
+        settings.stream = 0xCF
+        let forest = try GeneralizedRandomForest.fit(data.covariates, outcome: yResidual, treatment: tResidual, settings: settings)
+        return forestEstimate(forest, data.covariates, pooledStandardError: true)
+    }
+
+    /// `ForestDRLearner`: the doubly robust pseudo-outcomes regressed on x by an honest regression forest.
+    public static func forestDR(_ data: EstimationData, seed: UInt64) throws -> EffectEstimate {
+        let pseudo = try pseudoOutcomes(data, seed: seed)
+        var settings = GeneralizedRandomForest.Settings.drFinalStage
+        settings.seed = seed
+        settings.stream = 0xDF
+        let forest = try GeneralizedRandomForest.fit(data.covariates, outcome: pseudo, treatment: nil, settings: settings)
+        return forestEstimate(forest, data.covariates, pooledStandardError: true)
+    }
+
+    /// EconML's `grf.CausalForest()` on the raw treatment and outcome; ATE = mean θ̂(x) without an interval, as the
+    /// paper uses it.
+    public static func causalForest(_ data: EstimationData, seed: UInt64) throws -> EffectEstimate {
+        var settings = GeneralizedRandomForest.Settings()
+        settings.seed = seed
+        settings.stream = 0xC0
+        let forest = try GeneralizedRandomForest.fit(data.covariates, outcome: data.outcome, treatment: data.treatment.map(Double.init), settings: settings)
+        return forestEstimate(forest, data.covariates, pooledStandardError: false)
+    }
+
+    static func forestEstimate(_ forest: GeneralizedRandomForest, _ x: [[Double]], pooledStandardError: Bool) -> EffectEstimate {
+        let (theta, variance) = forest.predict(x)
+        let z = EffectEstimate.normalQuantile975
+        let spread = variance.map { $0.squareRoot() }
+        let meanVariance = variance.reduce(0, +) / Double(variance.count)
+        return EffectEstimate(ate: theta.reduce(0, +) / Double(theta.count), cate: theta,
+                              standardError: pooledStandardError ? meanVariance.squareRoot() : nil,
+                              cateLower: theta.indices.map { theta[$0] - z * spread[$0] },
+                              cateUpper: theta.indices.map { theta[$0] + z * spread[$0] })
+    }
+
+    /// The cross-fitted DML residuals (ỹ, t̃) with EconML's automatic nuisances.
+    static func residuals(_ data: EstimationData, seed: UInt64) throws -> (outcome: [Double], treatment: [Double]) {
         let x = data.covariates, y = data.outcome, z = data.treatment.map(Double.init), n = y.count
         let random = Philox(seed: seed, stream: 0xD31)
         let folds = Self.folds(data.treatment, random: random)
@@ -138,12 +186,17 @@ public enum DoubleML {
             let p = try propensity.fitPredict(train.map { x[$0] }, train.map { z[$0] }, held.map { x[$0] }, stream: 40 + UInt64(k))
             for (j, i) in held.enumerated() { yResidual[i] = y[i] - q[j]; tResidual[i] = z[i] - p[j] }
         }
-        return linearDMLFinalStage(outcomeResidual: yResidual, treatmentResidual: tResidual, covariates: x)
+        return (yResidual, tResidual)
     }
 
     /// `LinearDRLearner`: cross-fitted μ̂(x, t) from one model on [x, t] and clipped propensities, the
     /// doubly robust pseudo-outcome D, then the final stage.
     public static func linearDR(_ data: EstimationData, seed: UInt64) throws -> EffectEstimate {
+        linearDRFinalStage(pseudoOutcome: try pseudoOutcomes(data, seed: seed), covariates: data.covariates)
+    }
+
+    /// The cross-fitted doubly robust pseudo-outcomes D with EconML's automatic nuisances.
+    static func pseudoOutcomes(_ data: EstimationData, seed: UInt64) throws -> [Double] {
         let x = data.covariates, y = data.outcome, z = data.treatment.map(Double.init), n = y.count
         let random = Philox(seed: seed, stream: 0xD32)
         let folds = Self.folds(data.treatment, random: random)
@@ -161,7 +214,7 @@ public enum DoubleML {
                 pseudo[i] = mu[0][j] - mu[1][j] + z[i] * (y[i] - mu[0][j]) / e - (1 - z[i]) * (y[i] - mu[1][j]) / (1 - e)
             }
         }
-        return linearDRFinalStage(pseudoOutcome: pseudo, covariates: x)
+        return pseudo
     }
 
     /// LinearDML's final stage: OLS without intercept of ỹ on t̃·[1, x]; θ(x) = [1, x]·β, HC1 covariance.

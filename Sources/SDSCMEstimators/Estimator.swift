@@ -83,6 +83,14 @@ public enum Estimator: String, CaseIterable, Sendable {
     /// EconML's `LinearDRLearner` (see `DoubleML`): cross-fitted doubly robust pseudo-outcomes regressed linearly
     /// on x, HC1 intervals.
     case linearDR = "linear-dr"
+    /// The paper's CausalForest: EconML's `grf.CausalForest()` on the raw treatment and outcome (see
+    /// `GeneralizedRandomForest`), per-unit intervals, no ATE interval.
+    case causalForest = "causal-forest"
+    /// The paper's ForestDML: EconML's `CausalForestDML` (the `linear-dml` residuals, a causal forest final stage).
+    case forestDML = "forest-dml"
+    /// The paper's ForestDR: EconML's `ForestDRLearner` (the `linear-dr` pseudo-outcomes, an honest regression
+    /// forest of 1,000 trees).
+    case forestDR = "forest-dr"
     /// The paper's RF: one random forest f on [x, z]; τ̂(x) = f(x, 1) − f(x, 0).
     case rf
     /// The paper's ForestS: the S-learner with a random forest, the same model class as `rf` (the paper's two
@@ -149,6 +157,12 @@ public enum Estimator: String, CaseIterable, Sendable {
             return try DoubleML.linearDML(data, seed: seed)
         case .linearDR:
             return try DoubleML.linearDR(data, seed: seed)
+        case .causalForest:
+            return try DoubleML.causalForest(data, seed: seed)
+        case .forestDML:
+            return try DoubleML.forestDML(data, seed: seed)
+        case .forestDR:
+            return try DoubleML.forestDR(data, seed: seed)
         case .linearDMLConstant:
             // Two folds: even and odd rows; each fold's nuisances come from the other fold.
             var yResidual = [Double](repeating: 0, count: n), zResidual = [Double](repeating: 0, count: n)

@@ -18,7 +18,7 @@ public struct Lasso: Sendable {
 
     /// Fits at one α, from `start` coefficients when given (warm start along a path).
     public static func fit(_ rows: [[Double]], _ y: [Double], alpha: Double, start: [Double]? = nil,
-                           maxIterations: Int = 1000, tolerance: Double = 1e-4) -> Lasso {
+                           maxIterations: Int = 1000, tolerance: Double = 1e-6) -> Lasso {
         let n = rows.count, p = rows.first?.count ?? 0
         let xMean = (0..<p).map { j in rows.reduce(0) { $0 + $1[j] } / Double(n) }
         let yMean = y.reduce(0, +) / Double(n)

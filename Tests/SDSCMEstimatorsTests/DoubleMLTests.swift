@@ -58,17 +58,24 @@ import SDSCMTestSupport
         #expect(shrunk.coefficients.dropFirst().allSatisfy { abs($0) < 0.01 })
     }
 
-    /// LinearDML and LinearDR on the first six released CSVs land within EconML's spread over five seeds (debug
-    /// builds check two datasets).
+    /// LinearDML and LinearDR on the first six released CSVs agree with EconML in distribution: the mean ATE over
+    /// five of our seeds and over EconML's five seeds differ by less than three standard errors of that difference
+    /// (cross-fitting folds are random on both sides and move the ATE by a fraction of its interval; the
+    /// nuisances' cross-validation curves are flat here), and the interval half-widths agree within half (debug
+    /// builds check one dataset).
     @Test(.enabled(if: ReferenceDataTests.folder != nil, "needs ../shared/reference/gpt2 (not shipped with the package)"))
     func withinEconMLSpread() throws {
         let reference = try Self.fixture()["reference"] as! [String: [String: Any]]
         #expect(reference.count == 6)
         #if DEBUG
-        let names = reference.keys.sorted().prefix(2)
+        let names = reference.keys.sorted().prefix(1)
         #else
         let names = reference.keys.sorted()
         #endif
+        func meanAndSD(_ values: [Double]) -> (Double, Double) {
+            let mean = values.reduce(0, +) / Double(values.count)
+            return (mean, (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot())
+        }
         for name in names {
             let entry = reference[name]!
             let c = try ReferenceDataTests.columns(ReferenceDataTests.folder!.appendingPathComponent(name + ".csv"))
@@ -78,15 +85,15 @@ import SDSCMTestSupport
                 let data = try EstimationData(covariates: x, treatment: z, outcome: y)
                 let runs = entry[view] as! [String: [[String: Double]]]
                 for (estimator, key) in [(Estimator.linearDML, "linear_dml"), (.linearDR, "linear_dr")] {
-                    let estimate = try estimator.estimate(data)
+                    let estimates = try (0..<5 as Range<UInt64>).map { try estimator.estimate(data, seed: $0) }
+                    let (ours, oursSD) = meanAndSD(estimates.map(\.ate))
                     let seeds = runs[key]!.map { $0["ate"]! }
-                    let mean = seeds.reduce(0, +) / 5
-                    let sd = (seeds.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 4).squareRoot()
+                    let (theirs, theirsSD) = meanAndSD(seeds)
                     let halfWidth = runs[key]!.map { ($0["upper"]! - $0["lower"]!) / 2 }.reduce(0, +) / 5
-                    // Within EconML's seed spread, or well inside its own interval where the seeds happen to agree.
-                    #expect(abs(estimate.ate - mean) <= max(4 * sd, 0.25 * halfWidth), "\(name) \(view) \(key): \(estimate.ate) vs EconML \(seeds)")
-                    let ours = (estimate.interval!.upper - estimate.interval!.lower) / 2
-                    #expect(abs(ours - halfWidth) <= 0.5 * halfWidth, "\(name) \(view) \(key): interval half-width \(ours) vs EconML \(halfWidth)")
+                    let tolerance = 3 * ((oursSD * oursSD + theirsSD * theirsSD) / 5).squareRoot() + 0.05 * halfWidth
+                    #expect(abs(ours - theirs) <= tolerance, "\(name) \(view) \(key): ours \(estimates.map(\.ate)) vs EconML \(seeds)")
+                    let ourHalfWidth = estimates.map { ($0.interval!.upper - $0.interval!.lower) / 2 }.reduce(0, +) / 5
+                    #expect(abs(ourHalfWidth - halfWidth) <= 0.5 * halfWidth, "\(name) \(view) \(key): interval half-width \(ourHalfWidth) vs EconML \(halfWidth)")
                 }
             }
         }
