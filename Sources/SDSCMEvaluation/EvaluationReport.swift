@@ -29,6 +29,9 @@ public enum EvaluationReport {
         }
     }
 
+    /// An R² as the paper's tables print it: "≤0" for values not above 0 (its sign is what those rows report).
+    public static func paperR2(_ value: Double) -> String { !value.isNaN && value <= 0 ? "≤0" : format(value) }
+
     /// Four decimals as the paper prints, or three significant digits for magnitudes below 0.001 (effects on a
     /// near-deterministic outcome) so that they do not all read 0.0000.
     public static func format(_ value: Double) -> String {
@@ -60,16 +63,16 @@ public enum EvaluationReport {
         text += "Data: `\(source)`: \(datasets) datasets of \(units) units; outcome `\(outcome)`; views: "
         text += views.map { "`\($0)`" }.joined(separator: ", ") + ".\n\n"
         text += "## ATE prediction across datasets (the paper's Table 1)\n\n"
-        text += "R² is scikit-learn's `r2_score(y_true = SATE, y_pred = ATÊ)` over datasets (the paper prints values ≤ 0 as \"≤0\"); RMSE is the root mean squared ATE error.\n\n"
+        text += "R² is scikit-learn's `r2_score(y_true = SATE, y_pred = ATÊ)` over datasets, printed \"≤0\" when not positive as the paper does (results.csv and the size comparison keep the values); RMSE is the root mean squared ATE error.\n\n"
         text += "| Method | " + views.map { "R² \($0)" }.joined(separator: " | ") + " | " + views.map { "RMSE \($0)" }.joined(separator: " | ") + " |\n"
         text += "|---|" + String(repeating: "---|", count: 2 * views.count) + "\n"
         for estimator in estimators {
             let accuracy = views.map { pick($0, estimator) }.map { $0.count > 1 ? ateAccuracy($0) : (r2: Double.nan, rmse: Double.nan) }
-            text += "| \(displayName(estimator)) | " + accuracy.map { number($0.r2) }.joined(separator: " | ") + " | "
+            text += "| \(displayName(estimator)) | " + accuracy.map { paperR2($0.r2) }.joined(separator: " | ") + " | "
                 + accuracy.map { number($0.rmse) }.joined(separator: " | ") + " |\n"
         }
         text += "\n## CATE accuracy per dataset (the paper's Table 2)\n\n"
-        text += "Mean over datasets of the CATE R² in the paper's orientation (`r2_score(y_true = τ̂, y_pred = ITE)`, unclipped, as its Table 2 averages it) and in scikit-learn's orientation (truth = ITE), and the median √PEHE standardized by the outcome's standard deviation. Methods with a constant CATE score 0 in the paper's orientation.\n\n"
+        text += "Mean over datasets of the CATE R² in the paper's orientation (`r2_score(y_true = τ̂, y_pred = ITE)`, unclipped, as its Table 2 averages it) and in scikit-learn's orientation (truth = ITE), and the median √PEHE standardized by the outcome's standard deviation. Methods with a constant CATE score 0 in the paper's orientation; its column prints values not above 0 as \"≤0\", as the paper does.\n\n"
         text += "| Method | view | mean R² (paper) | mean R² (scikit-learn) | median standardized √PEHE |\n|---|---|---|---|---|\n"
         for view in views {
             for estimator in estimators {
@@ -78,7 +81,7 @@ public enum EvaluationReport {
                 let paper = rows.map(\.cateR2Paper).reduce(0, +) / Double(rows.count)
                 let sklearn = rows.map(\.cateR2).reduce(0, +) / Double(rows.count)
                 let pehe = rows.map(\.standardizedPEHE).sorted()
-                text += "| \(displayName(estimator)) | \(view) | \(number(paper)) | \(number(sklearn)) | \(number(pehe[pehe.count / 2])) |\n"
+                text += "| \(displayName(estimator)) | \(view) | \(paperR2(paper)) | \(number(sklearn)) | \(number(pehe[pehe.count / 2])) |\n"
             }
         }
         if !aggregated.isEmpty {
@@ -157,6 +160,32 @@ public enum EvaluationReport {
             let name = "ate-errors-\(view).svg"
             try save(SVGPlot.boxPlot(title: "ATE error per dataset (\(view) covariates)", axis: "ATE estimate − SATE", groups: groups), name)
             figures.append(name)
+        }
+        // The paper's CATE figures: R² (its orientation) clipped at 0, standardized √PEHE, and interval coverage
+        // against width.
+        for view in views where results.contains(where: { $0.view == view }) {
+            func groups(_ value: (EvaluationResult) -> Double) -> [(label: String, values: [Double])] {
+                estimators.map { estimator in
+                    (label: estimator.rawValue, values: results.filter { $0.view == view && $0.estimator == estimator }.map(value))
+                }
+            }
+            try save(SVGPlot.boxPlot(title: "CATE R² per dataset, clipped at 0 (\(view) covariates)", axis: "R² (paper's orientation)",
+                                     groups: groups { max(0, $0.cateR2Paper) }), "cate-r2-\(view).svg")
+            try save(SVGPlot.boxPlot(title: "√PEHE per dataset (\(view) covariates)", axis: "√PEHE / sd(y)",
+                                     groups: groups(\.standardizedPEHE)), "pehe-\(view).svg")
+            figures += ["cate-r2-\(view).svg", "pehe-\(view).svg"]
+            let intervals = estimators.compactMap { estimator -> (label: String, x: Double, y: Double)? in
+                let rows = results.filter { $0.view == view && $0.estimator == estimator && $0.cateCoverage != nil }
+                guard !rows.isEmpty else { return nil }
+                let coverage = rows.map { $0.cateCoverage! }.sorted(), width = rows.map { $0.cateWidth! }.sorted()
+                return (estimator.rawValue, coverage[coverage.count / 2], width[width.count / 2])
+            }
+            if !intervals.isEmpty {
+                try save(SVGPlot.scatter(title: "Per-unit 95% intervals: median coverage and width (\(view) covariates)",
+                                         xAxis: "coverage of the ITE", yAxis: "width / sd(y)", points: intervals, verticalLine: 0.95),
+                         "coverage-\(view).svg")
+                figures.append("coverage-\(view).svg")
+            }
         }
         var seen = Set<String>()
         let truths = results.filter { seen.insert($0.dataset).inserted }.map(\.sate)

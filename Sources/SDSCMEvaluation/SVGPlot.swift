@@ -1,7 +1,60 @@
 import Foundation
 
-/// A minimal SVG writer for the evaluation report's two figures: box plots and a histogram.
+/// A minimal SVG writer for the evaluation report's figures: box plots, a histogram and a scatter plot, with axis
+/// ticks at round values.
 public enum SVGPlot {
+    /// Ticks at multiples of 1, 2 or 5 × 10^k covering [low, high] with about `count` intervals, and the number of
+    /// decimals that prints them exactly.
+    public static func ticks(_ low: Double, _ high: Double, count: Int = 5) -> (values: [Double], decimals: Int) {
+        guard high > low, low.isFinite, high.isFinite else { return ([low], 2) }
+        let raw = (high - low) / Double(count)
+        let magnitude = Foundation.pow(10, Foundation.floor(Foundation.log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        var values: [Double] = []
+        var k = Foundation.ceil(low / step - 1e-9)
+        while k * step <= high + step * 1e-9 { values.append(k * step == 0 ? 0 : k * step); k += 1 }
+        let decimals = max(0, -Int(Foundation.floor(Foundation.log10(step) + 1e-9)))
+        return (values, decimals)
+    }
+
+    static func tickLabel(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
+
+    /// One point per label: x against y, with optional dashed reference lines (e.g. nominal coverage).
+    public static func scatter(title: String, xAxis: String, yAxis: String, points: [(label: String, x: Double, y: Double)],
+                               verticalLine: Double? = nil) -> String {
+        let width = 640, height = 400
+        let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
+        var (xLow, xHigh) = (finite.map(\.x).min() ?? 0, finite.map(\.x).max() ?? 1)
+        var (yLow, yHigh) = (finite.map(\.y).min() ?? 0, finite.map(\.y).max() ?? 1)
+        if let line = verticalLine { xLow = min(xLow, line); xHigh = max(xHigh, line) }
+        if xLow == xHigh { xLow -= 0.5; xHigh += 0.5 }
+        if yLow == yHigh { yLow -= 0.5; yHigh += 0.5 }
+        let xPad = (xHigh - xLow) * 0.08, yPad = (yHigh - yLow) * 0.08
+        xLow -= xPad; xHigh += xPad; yLow -= yPad; yHigh += yPad
+        let top = 40.0, bottom = Double(height) - 60, left = 80.0, right = Double(width) - 140
+        func x(_ v: Double) -> Double { left + (v - xLow) / (xHigh - xLow) * (right - left) }
+        func y(_ v: Double) -> Double { bottom - (v - yLow) / (yHigh - yLow) * (bottom - top) }
+        var body = header(width: width, height: height, title: title)
+        body += axisLines(left: left, top: top, bottom: bottom, low: yLow, high: yHigh, label: yAxis, y: y)
+        body += "<line x1=\"\(f(left))\" x2=\"\(f(right))\" y1=\"\(f(bottom))\" y2=\"\(f(bottom))\" stroke=\"#333\"/>\n"
+        let (xTicks, decimals) = ticks(xLow, xHigh)
+        for v in xTicks {
+            body += "<text x=\"\(f(x(v)))\" y=\"\(f(bottom + 16))\" font-size=\"10\" text-anchor=\"middle\">\(tickLabel(v, decimals))</text>\n"
+        }
+        body += "<text x=\"\(f((left + right) / 2))\" y=\"\(f(bottom + 40))\" font-size=\"12\" text-anchor=\"middle\">\(escape(xAxis))</text>\n"
+        if let line = verticalLine {
+            body += "<line x1=\"\(f(x(line)))\" x2=\"\(f(x(line)))\" y1=\"\(f(top))\" y2=\"\(f(bottom))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n"
+        }
+        let colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+        for (index, point) in finite.enumerated() {
+            let colour = colours[index % colours.count]
+            body += "<circle cx=\"\(f(x(point.x)))\" cy=\"\(f(y(point.y)))\" r=\"5\" fill=\"\(colour)\"/>\n"
+            body += "<circle cx=\"\(f(right + 20))\" cy=\"\(f(top + 16 * Double(index)))\" r=\"5\" fill=\"\(colour)\"/>\n"
+            body += "<text x=\"\(f(right + 30))\" y=\"\(f(top + 16 * Double(index) + 4))\" font-size=\"11\">\(escape(point.label))</text>\n"
+        }
+        return body + "</svg>\n"
+    }
+
     /// Box plots (quartiles, whiskers at 1.5 IQR, outliers as dots) of each group's values, on one axis.
     public static func boxPlot(title: String, axis: String, groups: [(label: String, values: [Double])]) -> String {
         let width = 120 + 90 * max(1, groups.count), height = 360
@@ -53,8 +106,11 @@ public enum SVGPlot {
             let h = Double(count) / peak * (bottom - top)
             body += "<rect x=\"\(f(left + Double(index) * barWidth))\" y=\"\(f(bottom - h))\" width=\"\(f(barWidth - 1))\" height=\"\(f(h))\" fill=\"#9ecae1\" stroke=\"#333\"/>\n"
         }
-        body += "<text x=\"\(f(left))\" y=\"\(f(bottom + 18))\" font-size=\"11\">\(f(low))</text>\n"
-        body += "<text x=\"\(f(right))\" y=\"\(f(bottom + 18))\" font-size=\"11\" text-anchor=\"end\">\(f(high))</text>\n"
+        let (xTicks, decimals) = ticks(low, high)
+        for v in xTicks {
+            let position = left + (v - low) / (high - low) * (right - left)
+            body += "<text x=\"\(f(position))\" y=\"\(f(bottom + 18))\" font-size=\"11\" text-anchor=\"middle\">\(tickLabel(v, decimals))</text>\n"
+        }
         body += "<text x=\"\(f((left + right) / 2))\" y=\"\(f(bottom + 40))\" font-size=\"12\" text-anchor=\"middle\">\(escape(axis))</text>\n"
         return body + "</svg>\n"
     }
@@ -68,9 +124,10 @@ public enum SVGPlot {
     static func axisLines(left: Double, top: Double, bottom: Double, low: Double, high: Double, label: String,
                           y: (Double) -> Double) -> String {
         var body = "<line x1=\"\(f(left))\" x2=\"\(f(left))\" y1=\"\(f(top))\" y2=\"\(f(bottom))\" stroke=\"#333\"/>\n"
-        for k in 0...4 {
-            let v = low + (high - low) * Double(k) / 4
-            body += "<text x=\"\(f(left - 6))\" y=\"\(f(y(v) + 4))\" font-size=\"10\" text-anchor=\"end\">\(f(v))</text>\n"
+        let (values, decimals) = ticks(low, high)
+        for v in values {
+            body += "<line x1=\"\(f(left - 4))\" x2=\"\(f(left))\" y1=\"\(f(y(v)))\" y2=\"\(f(y(v)))\" stroke=\"#333\"/>\n"
+            body += "<text x=\"\(f(left - 6))\" y=\"\(f(y(v) + 4))\" font-size=\"10\" text-anchor=\"end\">\(tickLabel(v, decimals))</text>\n"
         }
         body += "<text x=\"16\" y=\"\(f((top + bottom) / 2))\" font-size=\"12\" transform=\"rotate(-90 16 \(f((top + bottom) / 2)))\" text-anchor=\"middle\">\(escape(label))</text>\n"
         return body

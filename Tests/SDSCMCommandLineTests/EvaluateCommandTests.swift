@@ -51,11 +51,11 @@ import SDSCMTestSupport
         #expect(generated.status == 0, "\(generated.err)")
         let run = await Invocation("evaluate", "--data", data.path, "--report", report.path)
         #expect(run.status == 0, "\(run.err)")
-        #expect(run.out.hasPrefix("evaluated 3 datasets (extended layout), views all, hidden, hidden-cate, 14 estimators"))
+        #expect(run.out.hasPrefix("evaluated 3 datasets (extended layout), views all, hidden, hidden-cate, 17 estimators"))
         let text = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8)
         let rows = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(Array(rows[0].prefix(5)) == ["dataset", "view", "estimator", "ate_hat", "sate"])
-        #expect(rows.count == 1 + 3 * 3 * 14)
+        #expect(rows.count == 1 + 3 * 3 * 17)
         #expect(rows.allSatisfy { $0.count == 15 })  // the contract columns, then cate_coverage, cate_width
         for j in 0..<3 {
             // SATE is the mean ITE of the extended table.
@@ -80,7 +80,8 @@ import SDSCMTestSupport
             #expect(abs(Double(try byView("hidden-cate")[4])! - meanCATE) < 1e-12)
             #expect(try byView("hidden-cate")[3] == byView("hidden")[3])
         }
-        for file in ["report.md", "ate-errors-all.svg", "ate-errors-hidden.svg", "true-ate-histogram.svg"] {
+        for file in ["report.md", "ate-errors-all.svg", "ate-errors-hidden.svg", "true-ate-histogram.svg", "cate-r2-all.svg",
+                     "pehe-hidden.svg", "coverage-all.svg"] {
             #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent(file).path), "\(file)")
         }
         // The columns come from the design: the benchmark folder carries it (config.json), also when only its

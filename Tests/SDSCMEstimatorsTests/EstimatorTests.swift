@@ -75,6 +75,16 @@ import SDSCMTestSupport
         #expect(results.filter { $0.estimator == .linreg }.allSatisfy { $0.cateR2Paper == 0 })
     }
 
+    /// Axis ticks sit at round values (the box plots once labelled 0.04095 and −0.002486), and the paper's tables
+    /// print a non-positive R² as "≤0".
+    @Test func roundTicksAndPaperR2() {
+        let (values, decimals) = SVGPlot.ticks(-0.002486, 0.04095)
+        #expect(values == [0, 0.01, 0.02, 0.03, 0.04] && decimals == 2)
+        #expect(SVGPlot.ticks(-3, 17).values == [0, 5, 10, 15] && SVGPlot.ticks(-3, 17).decimals == 0)
+        #expect(SVGPlot.ticks(0.9, 1.0).values.count == 6)
+        #expect(EvaluationReport.paperR2(-0.3) == "≤0" && EvaluationReport.paperR2(0) == "≤0" && EvaluationReport.paperR2(0.9146) == "0.9146")
+    }
+
     @Test func metricsFollowScikitLearn() {
         #expect(Metrics.r2(truth: [1, 2, 3], predicted: [1, 2, 3]) == 1)
         #expect(abs(Metrics.r2(truth: [1, 2, 3], predicted: [2, 2, 2]) - 0) < 1e-15)
