@@ -11,6 +11,8 @@
 # Then BART on the first three CSVs, one round: `--estimators bart` (4 chains of 500 + 500 iterations, 200 trees)
 # against stochtree's BARTModel with the same trees, burn-in and draws, 4 chains run one after another (when
 # stochtree is installed in the venv: .venv-oracles/bin/pip install stochtree).
+# With CONFIG=<the design> (e.g. ../shared/reference/breast_cancer_config.json), finally every estimator alone over
+# FOLDER with both views on all cores, and the whole default set, extrapolated to the paper's 1,000 datasets.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 folder="${1:-$root/../shared/reference/gpt2}"
@@ -78,4 +80,14 @@ print(time.perf_counter() - start)
 PY
 )
     printf 'bart      3 datasets: sdscm %.2f s, stochtree %.2f s, ratio %.2fx (4 chains each, one core each)\n' "$ours" "$theirs" "$(echo "$theirs / $ours" | bc -l)"
+fi
+if [ -n "${CONFIG:-}" ]; then
+    count=$(ls "$folder"/*.csv | wc -l)
+    for estimator in $("$sdscm" evaluate --help | tr ' ,' '\n\n' | grep -E '^(dim|linreg|linear-|x-learner|ipw|aipw|dr-learner|rf|forest-|causal-forest|bart)' | grep -E '^[a-z-]+$' | sort -u) default; do
+        flag=(--estimators "$estimator"); [ "$estimator" = default ] && flag=()
+        start=$(date +%s.%N)
+        "$sdscm" evaluate --data "$folder" --config "$CONFIG" "${flag[@]}" --report "$work/report" >/dev/null
+        seconds=$(echo "$(date +%s.%N) - $start" | bc)
+        printf '%-20s %7.2f s for %d datasets x 2 views; %6.1f min for 1,000 datasets\n' "$estimator" "$seconds" "$count" "$(echo "$seconds * 1000 / $count / 60" | bc -l)"
+    done
 fi
