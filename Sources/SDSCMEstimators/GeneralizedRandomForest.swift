@@ -37,7 +37,8 @@ public struct GeneralizedRandomForest: Sendable {
     /// One tree: splits, and per leaf the estimation half's moment sums (Σ y u, Σ u uᵀ) and count.
     struct Tree: Sendable {
         var feature: [Int32] = [], threshold: [Double] = [], left: [Int32] = [], right: [Int32] = []
-        var alpha: [[Double]] = [], jacobian: [[Double]] = []
+        /// Per node, the estimation rows' mean y·u (2 slots) and mean u uᵀ (3 slots: 00, 01, 11); unused slots 0.
+        var alpha: [Double] = [], jacobian: [Double] = []
         func leaf(_ row: [Double]) -> Int {
             var node = 0
             while feature[node] >= 0 { node = Int(row[Int(feature[node])] <= threshold[node] ? left[node] : right[node]) }
@@ -94,42 +95,40 @@ public struct GeneralizedRandomForest: Sendable {
     /// θ̂(x) (the effect, u's first component) per row with its variance by the bootstrap of little bags.
     public func predict(_ rows: [[Double]]) -> (estimate: [Double], variance: [Double]) {
         var estimates: [Double] = [], variances: [Double] = []
-        let k = dimension, bags = trees.count / settings.subforestSize
+        let k = dimension, bagSize = settings.subforestSize, bags = trees.count / bagSize, count = Double(trees.count)
+        var leaves = [Int](repeating: 0, count: trees.count)
         for row in rows {
-            var alphas: [[Double]] = [], jacobians: [[Double]] = []
-            var alpha = [Double](repeating: 0, count: k), jacobian = [Double](repeating: 0, count: k * k)
-            for tree in trees {
+            var a0 = 0.0, a1 = 0.0, j00 = 0.0, j01 = 0.0, j11 = 0.0
+            for (t, tree) in trees.enumerated() {
                 let leaf = tree.leaf(row)
-                alphas.append(tree.alpha[leaf]); jacobians.append(tree.jacobian[leaf])
-                for a in 0..<k { alpha[a] += tree.alpha[leaf][a] / Double(trees.count) }
-                for a in 0..<(k * k) { jacobian[a] += tree.jacobian[leaf][a] / Double(trees.count) }
+                leaves[t] = leaf
+                a0 += tree.alpha[2 * leaf]; a1 += tree.alpha[2 * leaf + 1]
+                j00 += tree.jacobian[3 * leaf]; j01 += tree.jacobian[3 * leaf + 1]; j11 += tree.jacobian[3 * leaf + 2]
             }
-            let inverse = SmallMatrix.pseudoInverse(jacobian, k)
-            let theta = SmallMatrix.apply(inverse, alpha, k)
-            estimates.append(theta[0])
+            let inverse = k == 2 ? SmallMatrix.pseudoInverse([j00 / count, j01 / count, j01 / count, j11 / count], 2)
+                                 : SmallMatrix.pseudoInverse([j00 / count], 1)
+            let i00 = inverse[0], i01 = k == 2 ? inverse[1] : 0, i11 = k == 2 ? inverse[3] : 0
+            let theta0 = i00 * a0 / count + i01 * a1 / count, theta1 = i01 * a0 / count + i11 * a1 / count
+            estimates.append(theta0)
             // Per tree m_t = α_t − J_t θ̂; per bag the mean; between-bag covariance with the within-bag correction.
-            var bagMeans: [[Double]] = [], allOuter = [Double](repeating: 0, count: k * k)
+            var s00 = 0.0, s01 = 0.0, s11 = 0.0, g0 = 0.0, g1 = 0.0, o00 = 0.0, o01 = 0.0, o11 = 0.0
             for b in 0..<bags {
-                var mean = [Double](repeating: 0, count: k)
-                for t in (b * settings.subforestSize)..<((b + 1) * settings.subforestSize) {
-                    let jt = SmallMatrix.apply(jacobians[t], theta, k)
-                    let m = (0..<k).map { alphas[t][$0] - jt[$0] }
-                    for a in 0..<k { mean[a] += m[a] / Double(settings.subforestSize) }
-                    for a in 0..<k { for c in 0..<k { allOuter[a * k + c] += m[a] * m[c] / Double(trees.count) } }
+                var mean0 = 0.0, mean1 = 0.0
+                for t in (b * bagSize)..<((b + 1) * bagSize) {
+                    let tree = trees[t], leaf = leaves[t]
+                    let m0 = tree.alpha[2 * leaf] - (tree.jacobian[3 * leaf] * theta0 + tree.jacobian[3 * leaf + 1] * theta1)
+                    let m1 = tree.alpha[2 * leaf + 1] - (tree.jacobian[3 * leaf + 1] * theta0 + tree.jacobian[3 * leaf + 2] * theta1)
+                    mean0 += m0 / Double(bagSize); mean1 += m1 / Double(bagSize)
+                    o00 += m0 * m0 / count; o01 += m0 * m1 / count; o11 += m1 * m1 / count
                 }
-                bagMeans.append(mean)
+                g0 += mean0 / Double(bags); g1 += mean1 / Double(bags)
+                s00 += mean0 * mean0 / Double(bags); s01 += mean0 * mean1 / Double(bags); s11 += mean1 * mean1 / Double(bags)
             }
-            var s = [Double](repeating: 0, count: k * k), grand = [Double](repeating: 0, count: k)
-            for mean in bagMeans {
-                for a in 0..<k { grand[a] += mean[a] / Double(bags) }
-                for a in 0..<k { for c in 0..<k { s[a * k + c] += mean[a] * mean[c] / Double(bags) } }
-            }
-            var between = s, within = s
-            for a in 0..<k { for c in 0..<k {
-                between[a * k + c] = s[a * k + c] - grand[a] * grand[c]
-                within[a * k + c] = (allOuter[a * k + c] - s[a * k + c]) / Double(settings.subforestSize - 1)
-            } }
-            let sigma = SmallMatrix.sandwich(inverse, between, k)[0], correction = SmallMatrix.sandwich(inverse, within, k)[0]
+            // (J⁺ A J⁺ᵀ)₀₀ for a symmetric A.
+            func first(_ a00: Double, _ a01: Double, _ a11: Double) -> Double { i00 * i00 * a00 + 2 * i00 * i01 * a01 + i01 * i01 * a11 }
+            let within = Double(bagSize - 1)
+            let sigma = first(s00 - g0 * g0, s01 - g0 * g1, s11 - g1 * g1)
+            let correction = first((o00 - s00) / within, (o01 - s01) / within, (o11 - s11) / within)
             let naive = sigma - correction
             let se = max(sigma, correction) * (2 / Double(bags)).squareRoot()
             let z = naive / max(se, 1e-10)
@@ -204,7 +203,9 @@ struct GRFTreeBuilder {
             tree.feature.append(-1); tree.threshold.append(0); tree.left.append(-1); tree.right.append(-1)
             let leaf = sums(estimate)
             let count = Double(max(estimate.count, 1))
-            tree.alpha.append(leaf.alpha.map { $0 / count }); tree.jacobian.append(leaf.jacobian.map { $0 / count })
+            let k = dimension
+            tree.alpha += [leaf.alpha[0] / count, k == 2 ? leaf.alpha[1] / count : 0]
+            tree.jacobian += [leaf.jacobian[0] / count, k == 2 ? leaf.jacobian[1] / count : 0, k == 2 ? leaf.jacobian[3] / count : 0]
             if parent >= 0 { if isLeft { tree.left[parent] = Int32(node) } else { tree.right[parent] = Int32(node) } }
             guard split.count >= settings.minSamplesSplit, split.count >= 2 * settings.minSamplesLeaf,
                   estimate.count >= 2 * settings.minSamplesLeaf,
@@ -222,18 +223,28 @@ struct GRFTreeBuilder {
 
     struct Split { var feature: Int, lastLeftRank: Int32, threshold: Double, score: Double }
 
-    /// EconML's "mse" criterion over every feature (random order per node, first best wins).
+    /// EconML's "mse" criterion over every feature (random order per node, first best wins). Written for u of
+    /// length one or two with scalar sums (u₁ = 0 when the length is one), as it runs for every candidate split.
     func bestSplit(_ rows: [Int], _ estimate: [Int], node: Int) -> Split? {
         let k = dimension, n = rows.count
         let parent = sums(rows)
-        let jParent = parent.jacobian.map { $0 / Double(n) }
-        let inverse = SmallMatrix.pseudoInverse(jParent, k)
+        let inverse = SmallMatrix.pseudoInverse(parent.jacobian.map { $0 / Double(n) }, k)
         let theta = SmallMatrix.apply(inverse, parent.alpha.map { $0 / Double(n) }, k)
-        // ψ_i = (y_i − θᵀu_i) u_i
-        var psi = [[Double]](repeating: [], count: features.rowCount)
-        for i in rows {
-            let residual = y[i] - (0..<k).reduce(0) { $0 + theta[$1] * u[i][$1] }
-            psi[i] = (0..<k).map { residual * u[i][$0] }
+        // (J_P⁺ as i00, i01, i11), and per row ψ = (y − θᵀu) u and u, as scalars.
+        let i00 = inverse[0], i01 = k == 2 ? inverse[1] : 0, i11 = k == 2 ? inverse[3] : 0
+        var psi0 = [Double](repeating: 0, count: n), psi1 = psi0, u0 = psi0, u1 = psi0
+        var total0 = 0.0, total1 = 0.0, totalA = 0.0, totalB = 0.0, totalD = 0.0
+        for (position, i) in rows.enumerated() {
+            let a = u[i][0], b = k == 2 ? u[i][1] : 0
+            let residual = y[i] - theta[0] * a - (k == 2 ? theta[1] * b : 0)
+            psi0[position] = residual * a; psi1[position] = residual * b; u0[position] = a; u1[position] = b
+            total0 += residual * a; total1 += residual * b; totalA += a * a; totalB += a * b; totalD += b * b
+        }
+        func childScore(_ count: Double, _ p0: Double, _ p1: Double, _ a: Double, _ b: Double, _ d: Double) -> Double {
+            let m0 = p0 / count, m1 = p1 / count
+            let r0 = i00 * m0 + i01 * m1, r1 = i01 * m0 + i11 * m1
+            // count · ρᵀ (J_sum / count) ρ
+            return r0 * r0 * a + 2 * r0 * r1 * b + r1 * r1 * d
         }
         let minChild = max(settings.minSamplesLeaf, Int((Double(n) * (0.5 - settings.minBalancedness)).rounded(.up)))
         let minEstimate = max(settings.minSamplesLeaf, Int((Double(estimate.count) * (0.5 - settings.minBalancedness)).rounded(.up)))
@@ -243,36 +254,33 @@ struct GRFTreeBuilder {
             order.swapAt(position, Int(word.multipliedFullWidth(by: UInt64(position + 1)).high))
         }
         var best: Split?
-        let totalPsi = rows.reduce([Double](repeating: 0, count: k)) { sum, i in (0..<k).map { sum[$0] + psi[i][$0] } }
+        var keys = [UInt64](repeating: 0, count: n)
+        var estimateValues = [Double](repeating: 0, count: estimate.count)
         for j in order {
             let base = j * features.rowCount, values = features.distinct[j]
-            let sorted = rows.sorted { features.rank[base + $0] < features.rank[base + $1] }
-            let estimateValues = estimate.map { values[Int(features.rank[base + $0])] }.sorted()
-            var psiLeft = [Double](repeating: 0, count: k), jLeft = [Double](repeating: 0, count: k * k)
+            for (position, i) in rows.enumerated() { keys[position] = UInt64(UInt32(features.rank[base + i])) << 32 | UInt64(position) }
+            keys.sort()
+            for (position, i) in estimate.enumerated() { estimateValues[position] = values[Int(features.rank[base + i])] }
+            estimateValues.sort()
+            var p0 = 0.0, p1 = 0.0, a = 0.0, b = 0.0, d = 0.0
             var estimateLeft = 0
             for position in 0..<(n - 1) {
-                let i = sorted[position]
-                for p in 0..<k { psiLeft[p] += psi[i][p]; for q in 0..<k { jLeft[p * k + q] += u[i][p] * u[i][q] } }
-                let rank = features.rank[base + i], next = features.rank[base + sorted[position + 1]]
+                let row = Int(keys[position] & 0xFFFF_FFFF)
+                p0 += psi0[row]; p1 += psi1[row]
+                a += u0[row] * u0[row]; b += u0[row] * u1[row]; d += u1[row] * u1[row]
+                let rank = Int(keys[position] >> 32), next = Int(keys[position + 1] >> 32)
                 guard next != rank else { continue }
                 let countLeft = position + 1, countRight = n - countLeft
                 guard countLeft >= minChild, countRight >= minChild else { continue }
-                guard values[Int(next)] > values[Int(rank)] + TreeBuilder.featureThreshold else { continue }
-                var threshold = values[Int(rank)] / 2 + values[Int(next)] / 2
-                if threshold == values[Int(next)] { threshold = values[Int(rank)] }
+                guard values[next] > values[rank] + TreeBuilder.featureThreshold else { continue }
+                var threshold = values[rank] / 2 + values[next] / 2
+                if threshold == values[next] { threshold = values[rank] }
                 while estimateLeft < estimateValues.count && estimateValues[estimateLeft] <= threshold { estimateLeft += 1 }
                 guard estimateLeft >= minEstimate, estimate.count - estimateLeft >= minEstimate else { continue }
-                var score = 0.0
-                for (psiSum, jSum, count) in [(psiLeft, jLeft, countLeft),
-                                              ((0..<k).map { totalPsi[$0] - psiLeft[$0] },
-                                               (0..<(k * k)).map { parent.jacobian[$0] - jLeft[$0] }, countRight)] {
-                    let rho = SmallMatrix.apply(inverse, psiSum.map { $0 / Double(count) }, k)
-                    let jChild = jSum.map { $0 / Double(count) }
-                    let quadratic = (0..<k).reduce(0.0) { total, a in total + rho[a] * (0..<k).reduce(0.0) { $0 + jChild[a * k + $1] * rho[$1] } }
-                    score += Double(count) * quadratic
-                }
+                let score = childScore(Double(countLeft), p0, p1, a, b, d)
+                    + childScore(Double(countRight), total0 - p0, total1 - p1, totalA - a, totalB - b, totalD - d)
                 if best == nil || score > best!.score {
-                    best = Split(feature: j, lastLeftRank: rank, threshold: threshold, score: score)
+                    best = Split(feature: j, lastLeftRank: Int32(rank), threshold: threshold, score: score)
                 }
             }
         }
