@@ -15,13 +15,21 @@ import SDSCMRandomness
 public struct GeneralizedRandomForest: Sendable {
     /// Forest settings; defaults are EconML's `CausalForest()`.
     public struct Settings: Sendable {
+        /// Trees in the forest (a multiple of `subforestSize`).
         public var treeCount = 100
+        /// Trees per bag (one half-sample); the variance estimate compares bags.
         public var subforestSize = 4
+        /// Each tree's share of all rows, drawn from its bag's half-sample.
         public var maxSamples = 0.45
+        /// Fewest rows per leaf, on the splitting and on the estimating half.
         public var minSamplesLeaf = 5
+        /// Fewest splitting rows a node needs to be split.
         public var minSamplesSplit = 10
+        /// Each child keeps at least (0.5 − this) of its parent's rows.
         public var minBalancedness = 0.45
+        /// Seed of the subsamples and feature orders.
         public var seed: UInt64 = 0
+        /// Independent draws for one seed.
         public var stream: UInt64 = 0
         /// EconML's `CausalForest()` defaults.
         public init() {}
