@@ -264,8 +264,54 @@ struct GRFTreeBuilder {
         var best: Split?
         var keys = [UInt64](repeating: 0, count: n)
         var estimateValues = [Double](repeating: 0, count: estimate.count)
+        let widest = features.distinct.map(\.count).max() ?? 0
+        var binP0 = [Double](repeating: 0, count: widest), binP1 = binP0, binA = binP0, binB = binP0, binD = binP0
+        var binCount = [Int](repeating: 0, count: widest), binEstimate = binCount
+        func consider(_ j: Int, _ values: [Double], _ rank: Int, _ next: Int, _ countLeft: Int, _ estimateLeft: Int,
+                      _ threshold: Double, _ sums: (Double, Double, Double, Double, Double)) {
+            let countRight = n - countLeft
+            guard estimateLeft >= minEstimate, estimate.count - estimateLeft >= minEstimate else { return }
+            let (p0, p1, a, b, d) = sums
+            let score = childScore(Double(countLeft), p0, p1, a, b, d)
+                + childScore(Double(countRight), total0 - p0, total1 - p1, totalA - a, totalB - b, totalD - d)
+            if best == nil || score > best!.score {
+                best = Split(feature: j, lastLeftRank: Int32(rank), threshold: threshold, score: score)
+            }
+        }
+        func midpoint(_ values: [Double], _ rank: Int, _ next: Int) -> Double {
+            let threshold = values[rank] / 2 + values[next] / 2
+            return threshold == values[next] ? values[rank] : threshold
+        }
         for j in order {
             let base = j * features.rowCount, values = features.distinct[j]
+            if values.count <= 2 * n + 16 {
+                // Few distinct values: per-rank sums, then the ranks in order (no sort).
+                for (position, i) in rows.enumerated() {
+                    let r = Int(features.rank[base + i])
+                    binP0[r] += psi0[position]; binP1[r] += psi1[position]
+                    binA[r] += u0[position] * u0[position]; binB[r] += u0[position] * u1[position]; binD[r] += u1[position] * u1[position]
+                    binCount[r] += 1
+                }
+                for i in estimate { binEstimate[Int(features.rank[base + i])] += 1 }
+                var p0 = 0.0, p1 = 0.0, a = 0.0, b = 0.0, d = 0.0, countLeft = 0
+                var estimateLeft = 0, estimateRank = 0, lastRank = -1
+                for r in 0..<values.count where binCount[r] > 0 {
+                    if lastRank >= 0, countLeft >= minChild, n - countLeft >= minChild,
+                       values[r] > values[lastRank] + TreeBuilder.featureThreshold {
+                        let threshold = midpoint(values, lastRank, r)
+                        while estimateRank < values.count && values[estimateRank] <= threshold {
+                            estimateLeft += binEstimate[estimateRank]; estimateRank += 1
+                        }
+                        consider(j, values, lastRank, r, countLeft, estimateLeft, threshold, (p0, p1, a, b, d))
+                    }
+                    p0 += binP0[r]; p1 += binP1[r]; a += binA[r]; b += binB[r]; d += binD[r]; countLeft += binCount[r]
+                    lastRank = r
+                }
+                for r in 0..<values.count {
+                    binP0[r] = 0; binP1[r] = 0; binA[r] = 0; binB[r] = 0; binD[r] = 0; binCount[r] = 0; binEstimate[r] = 0
+                }
+                continue
+            }
             for (position, i) in rows.enumerated() { keys[position] = UInt64(UInt32(features.rank[base + i])) << 32 | UInt64(position) }
             keys.sort()
             for (position, i) in estimate.enumerated() { estimateValues[position] = values[Int(features.rank[base + i])] }
@@ -278,18 +324,12 @@ struct GRFTreeBuilder {
                 a += u0[row] * u0[row]; b += u0[row] * u1[row]; d += u1[row] * u1[row]
                 let rank = Int(keys[position] >> 32), next = Int(keys[position + 1] >> 32)
                 guard next != rank else { continue }
-                let countLeft = position + 1, countRight = n - countLeft
-                guard countLeft >= minChild, countRight >= minChild else { continue }
+                let countLeft = position + 1
+                guard countLeft >= minChild, n - countLeft >= minChild else { continue }
                 guard values[next] > values[rank] + TreeBuilder.featureThreshold else { continue }
-                var threshold = values[rank] / 2 + values[next] / 2
-                if threshold == values[next] { threshold = values[rank] }
+                let threshold = midpoint(values, rank, next)
                 while estimateLeft < estimateValues.count && estimateValues[estimateLeft] <= threshold { estimateLeft += 1 }
-                guard estimateLeft >= minEstimate, estimate.count - estimateLeft >= minEstimate else { continue }
-                let score = childScore(Double(countLeft), p0, p1, a, b, d)
-                    + childScore(Double(countRight), total0 - p0, total1 - p1, totalA - a, totalB - b, totalD - d)
-                if best == nil || score > best!.score {
-                    best = Split(feature: j, lastLeftRank: Int32(rank), threshold: threshold, score: score)
-                }
+                consider(j, values, rank, next, countLeft, estimateLeft, threshold, (p0, p1, a, b, d))
             }
         }
         return best
