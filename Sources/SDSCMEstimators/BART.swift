@@ -59,13 +59,12 @@ public struct BART: Sendable {
         }
         if let bad = outcome.firstIndex(where: { !$0.isFinite }) { throw EstimationError.invalidData("outcome of row \(bad) is \(outcome[bad])") }
         let problem = try BARTProblem(rows: rows, outcome: outcome, predict: predict, settings: settings)
-        let slots = ChainSlots(count: settings.chains)
-        DispatchQueue.concurrentPerform(iterations: settings.chains) { chain in
+        let chains = Parallel.map(settings.chains) { chain -> ChainDraws in
             var sampler = BARTChain(problem: problem, chain: UInt64(chain))
-            slots.set(chain, sampler.run())
+            return sampler.run()
         }
         var sigma: [Double] = [], fits: [[Double]] = [], training: [[Double]] = []
-        for chain in slots.values { sigma += chain!.sigma; fits += chain!.fits; training += chain!.training }
+        for chain in chains { sigma += chain.sigma; fits += chain.fits; training += chain.training }
         return Posterior(sigma: sigma, fits: fits, trainingFits: training)
     }
 }
@@ -405,9 +404,8 @@ struct BARTChain {
         let (low, high) = range(tree, node, variable)
         let cut = low + Int32(choose(Int(high - low + 1), t, 3))
         let l = tree.left[node], r = tree.right[node]
-        let old = (statistics(t, l, split: nil), statistics(t, r, split: nil))
-        // The node's rows under the proposed rule: relabel children to the node, then split.
-        var n = 0.0, s = 0.0, nl = 0.0, sl = 0.0
+        // One pass over the node's rows: the current children's sums, and the sums under the proposed rule.
+        var n = 0.0, s = 0.0, nl = 0.0, sl = 0.0, oldLeftCount = 0.0, oldLeftSum = 0.0, oldRightCount = 0.0, oldRightSum = 0.0
         let base = t * p.n, rows = p.n, mu = tree.mu
         leafOf.withUnsafeBufferPointer { leaf in
             p.y.withUnsafeBufferPointer { y in
@@ -416,6 +414,7 @@ struct BARTChain {
                         for i in 0..<rows where leaf[base + i] == l || leaf[base + i] == r {
                             let resid = y[i] - fit[i] + mu[Int(leaf[base + i])]
                             n += 1; s += resid
+                            if leaf[base + i] == l { oldLeftCount += 1; oldLeftSum += resid } else { oldRightCount += 1; oldRightSum += resid }
                             if bins[variable * rows + i] <= cut { nl += 1; sl += resid }
                         }
                     }
@@ -423,7 +422,8 @@ struct BARTChain {
             }
         }
         guard nl > 0, n - nl > 0 else { return }
-        let logRatio = leafLikelihood(nl, sl) + leafLikelihood(n - nl, s - sl) - leafLikelihood(old.0.n, old.0.s) - leafLikelihood(old.1.n, old.1.s)
+        let logRatio = leafLikelihood(nl, sl) + leafLikelihood(n - nl, s - sl)
+            - leafLikelihood(oldLeftCount, oldLeftSum) - leafLikelihood(oldRightCount, oldRightSum)
         guard Foundation.log(uniform(t, 4)) < logRatio else { return }
         tree.variable[node] = Int32(variable); tree.cut[node] = cut
         // The children keep their values; rows pass through the node (valued 0) on their way to their new leaf.
@@ -500,16 +500,6 @@ struct BARTChain {
 
 /// One chain's kept draws: σ, f at the prediction rows, f at the training rows.
 typealias ChainDraws = (sigma: [Double], fits: [[Double]], training: [[Double]])
-
-/// Chains filled in by concurrent workers.
-final class ChainSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [ChainDraws?]
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: ChainDraws) {
-        lock.lock(); values[index] = value; lock.unlock()
-    }
-}
 
 /// Gamma(shape, 1) draws by Marsaglia & Tsang (2000), from a stream of uniforms indexed 0, 1, 2, …
 enum Gamma {

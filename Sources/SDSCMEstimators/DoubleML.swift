@@ -77,7 +77,7 @@ public enum DoubleML {
             case .forest:
                 var score = 0.0
                 for (k, held) in folds.enumerated() {
-                    let train = complement(held, rows.count)
+                    let train = CrossValidation.complement(held, rows.count)
                     let predicted = try Regression.forest(seed: seed).fitPredict(train.map { rows[$0] }, train.map { y[$0] }, [held.map { rows[$0] }],
                                                                                  stream: stream + UInt64(k))[0]
                     score += Metrics.r2(truth: held.map { y[$0] }, predicted: predicted) / Double(folds.count)
@@ -103,7 +103,7 @@ public enum DoubleML {
             case .forest:
                 var score = 0.0
                 for (k, held) in folds.enumerated() {
-                    let train = complement(held, rows.count)
+                    let train = CrossValidation.complement(held, rows.count)
                     let predicted = try Classifier.forest(seed: seed).fitPredict(train.map { rows[$0] }, train.map { z[$0] }, held.map { rows[$0] },
                                                                                  stream: stream + UInt64(k))
                     let right = zip(predicted, held).filter { ($0.0 > 0.5 ? 1.0 : 0.0) == z[$0.1] }.count
@@ -117,11 +117,6 @@ public enum DoubleML {
             if best == nil || candidate.1 > best!.1 { best = candidate }
         }
         return best!.0
-    }
-
-    static func complement(_ held: [Int], _ count: Int) -> [Int] {
-        let set = Set(held)
-        return (0..<count).filter { !set.contains($0) }
     }
 
     /// `LinearDML`: cross-fitted residuals ỹ = y − E[y|x], t̃ = z − P(z=1|x), then the final stage.
@@ -181,7 +176,7 @@ public enum DoubleML {
         let propensity = try selectClassifier(x, z, folds: folds, order: [.forest, .linear], seed: seed, stream: 20)
         var yResidual = [Double](repeating: 0, count: n), tResidual = yResidual
         for (k, held) in folds.enumerated() {
-            let train = complement(held, n)
+            let train = CrossValidation.complement(held, n)
             let q = try outcome.fitPredict(train.map { x[$0] }, train.map { y[$0] }, [held.map { x[$0] }], stream: 30 + UInt64(k))[0]
             let p = try propensity.fitPredict(train.map { x[$0] }, train.map { z[$0] }, held.map { x[$0] }, stream: 40 + UInt64(k))
             for (j, i) in held.enumerated() { yResidual[i] = y[i] - q[j]; tResidual[i] = z[i] - p[j] }
@@ -205,7 +200,7 @@ public enum DoubleML {
         let propensity = try selectClassifier(x, z, folds: folds, order: [.linear, .forest], seed: seed, stream: 60)
         var pseudo = [Double](repeating: 0, count: n)
         for (k, held) in folds.enumerated() {
-            let train = complement(held, n)
+            let train = CrossValidation.complement(held, n)
             let mu = try outcome.fitPredict(train.map { withTreatment[$0] }, train.map { y[$0] },
                                             [held.map { x[$0] + [1] }, held.map { x[$0] + [0] }], stream: 70 + UInt64(k))
             let p = try propensity.fitPredict(train.map { x[$0] }, train.map { z[$0] }, held.map { x[$0] }, stream: 80 + UInt64(k))

@@ -74,8 +74,7 @@ public struct GeneralizedRandomForest: Sendable {
         let random = Philox(seed: settings.seed, stream: settings.stream)
         let bags = settings.treeCount / settings.subforestSize
         let half = n / 2, perTree = min(Int(settings.maxSamples * Double(n)), half)
-        let slots = GRFTreeSlots(count: settings.treeCount)
-        DispatchQueue.concurrentPerform(iterations: settings.treeCount) { index in
+        let trees = Parallel.map(settings.treeCount) { index -> Tree in
             let bag = index / settings.subforestSize
             // The bag's half-sample, then the tree's subsample of it, then its honest split.
             let bagRows = Self.sample(n, half, random: random, counter: (UInt64(bag), 0))
@@ -84,9 +83,9 @@ public struct GeneralizedRandomForest: Sendable {
             let splitting = Array(chosen.prefix(perTree / 2)), estimating = Array(chosen.dropFirst(perTree / 2))
             var builder = GRFTreeBuilder(features: features, y: y, u: u, dimension: dimension, settings: settings,
                                          random: random, tree: UInt64(index))
-            slots.set(index, builder.build(splitting: splitting, estimating: estimating))
+            return builder.build(splitting: splitting, estimating: estimating)
         }
-        return GeneralizedRandomForest(trees: slots.trees.map { $0! }, settings: settings, dimension: dimension)
+        return GeneralizedRandomForest(trees: trees, settings: settings, dimension: dimension)
     }
 
     /// `count` distinct indices of 0..<n in random order (a partial Fisher–Yates shuffle).
@@ -334,12 +333,4 @@ struct GRFTreeBuilder {
         }
         return best
     }
-}
-
-/// Trees filled in by concurrent workers.
-final class GRFTreeSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var trees: [GeneralizedRandomForest.Tree?]
-    init(count: Int) { trees = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ tree: GeneralizedRandomForest.Tree) { lock.lock(); trees[index] = tree; lock.unlock() }
 }

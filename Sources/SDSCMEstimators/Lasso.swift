@@ -76,8 +76,7 @@ public struct Lasso: Sendable {
         let grid = alphaGrid(rows, y)
         var errors = [Double](repeating: 0, count: grid.count)
         for held in folds {
-            let heldSet = Set(held)
-            let train = rows.indices.filter { !heldSet.contains($0) }
+            let train = CrossValidation.complement(held, rows.count)
             let trainRows = train.map { rows[$0] }, trainY = train.map { y[$0] }
             let testRows = held.map { rows[$0] }
             var start: [Double]? = nil

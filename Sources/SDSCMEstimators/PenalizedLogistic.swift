@@ -50,8 +50,7 @@ public struct PenalizedLogistic: Sendable {
     public static func crossValidate(_ rows: [[Double]], _ z: [Double], folds: [[Int]], grid: [Double] = defaultGrid) -> (c: Double, accuracy: Double) {
         var accuracy = [Double](repeating: 0, count: grid.count)
         for held in folds {
-            let heldSet = Set(held)
-            let train = rows.indices.filter { !heldSet.contains($0) }
+            let train = CrossValidation.complement(held, rows.count)
             for (k, c) in grid.enumerated() {
                 let model = fit(train.map { rows[$0] }, train.map { z[$0] }, c: c)
                 let predicted = model.predict(held.map { rows[$0] })

@@ -42,8 +42,7 @@ public struct RandomForest: Sendable {
         if let bad = outcome.firstIndex(where: { !$0.isFinite }) { throw EstimationError.invalidData("outcome of row \(bad) is \(outcome[bad])") }
         let n = features.rowCount
         let generator = Philox(seed: settings.seed, stream: settings.stream)
-        let slots = TreeSlots(count: settings.treeCount)
-        DispatchQueue.concurrentPerform(iterations: settings.treeCount) { tree in
+        let trees = Parallel.map(settings.treeCount) { tree -> RegressionTree in
             var weights = [Double](repeating: settings.bootstrap ? 0 : 1, count: n)
             if settings.bootstrap {
                 for draw in 0..<n {
@@ -53,9 +52,9 @@ public struct RandomForest: Sendable {
             }
             var builder = TreeBuilder(features: features, outcome: outcome, weights: weights, limits: settings.limits,
                                       generator: generator, tree: UInt64(tree))
-            slots.set(tree, builder.build())
+            return builder.build()
         }
-        return RandomForest(trees: slots.trees.map { $0! })
+        return RandomForest(trees: trees)
     }
 
     /// The mean of the trees' predictions for one row.
@@ -67,16 +66,4 @@ public struct RandomForest: Sendable {
 
     /// Predictions for many rows.
     public func predict(_ rows: [[Double]]) -> [Double] { rows.map(predict) }
-}
-
-/// Trees filled in by concurrent workers, each at its own index.
-final class TreeSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var trees: [RegressionTree?]
-    init(count: Int) { trees = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ tree: RegressionTree) {
-        lock.lock()
-        trees[index] = tree
-        lock.unlock()
-    }
 }
