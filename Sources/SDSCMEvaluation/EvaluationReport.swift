@@ -26,6 +26,7 @@ public enum EvaluationReport {
         case .forestT: return "ForestT"
         case .bart: return "BART"
         case .bartITE: return "BART-ITE"
+        case .cqr: return "CQR"
         }
     }
 
