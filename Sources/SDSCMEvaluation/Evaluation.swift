@@ -31,6 +31,9 @@ public struct EvaluationResult: Sendable {
     /// Mean width of those intervals over the population standard deviation of the outcome (the paper's measure).
     public var cateWidth: Double? = nil
 
+    /// The per-unit true effects and intervals behind the interval-example figure, kept for the first dataset only.
+    public var example: IntervalExample? = nil
+
     /// `results.csv`'s header: the contract columns first.
     public static let header = ["dataset", "view", "estimator", "ate_hat", "sate", "ate_se", "ate_lower", "ate_upper",
                                 "sqrt_pehe", "standardized_pehe", "cate_r2", "cate_r2_paper", "units", "cate_coverage", "cate_width"]
@@ -47,13 +50,21 @@ public struct EvaluationResult: Sendable {
     static func format(_ value: Double) -> String { "\(value)" }
 }
 
+/// One dataset's true ITEs and one method's per-unit 95% intervals.
+public struct IntervalExample: Sendable {
+    /// Each unit's true ITE.
+    public var ite: [Double]
+    /// Each unit's interval bounds.
+    public var lower: [Double], upper: [Double]
+}
+
 /// Runs estimators over benchmark datasets, in parallel across datasets, with results in dataset order.
 public enum Evaluation {
     /// Every estimator on every requested view of every dataset (datasets in parallel).
     public static func run(_ datasets: [EvaluationDataset], views: [String], estimators: [Estimator]) throws -> [EvaluationResult] {
         let slots = Slots(count: datasets.count)
         DispatchQueue.concurrentPerform(iterations: datasets.count) { index in
-            slots.set(index, Result { try evaluate(datasets[index], views: views, estimators: estimators) })
+            slots.set(index, Result { try evaluate(datasets[index], views: views, estimators: estimators, keepExample: index == 0) })
         }
         return try slots.values.flatMap { try $0!.get() }
     }
@@ -70,7 +81,7 @@ public enum Evaluation {
         }
     }
 
-    static func evaluate(_ dataset: EvaluationDataset, views: [String], estimators: [Estimator]) throws -> [EvaluationResult] {
+    static func evaluate(_ dataset: EvaluationDataset, views: [String], estimators: [Estimator], keepExample: Bool) throws -> [EvaluationResult] {
         var results: [EvaluationResult] = []
         for view in views {
             guard let data = dataset.views[view] else { continue }
@@ -93,7 +104,8 @@ public enum Evaluation {
                     standardizedPEHE: spread > 0 ? pehe / spread : .nan,
                     cateR2: Metrics.r2(truth: data.ite, predicted: estimate.cate),
                     cateR2Paper: Metrics.swappedR2(truth: data.ite, predicted: estimate.cate),
-                    cateCoverage: interval?.rate, cateWidth: interval.map { spread > 0 ? $0.width / spread : .nan }))
+                    cateCoverage: interval?.rate, cateWidth: interval.map { spread > 0 ? $0.width / spread : .nan },
+                    example: keepExample ? estimate.cateLower.map { IntervalExample(ite: data.ite, lower: $0, upper: estimate.cateUpper!) } : nil))
             }
         }
         return results

@@ -40,6 +40,14 @@ public enum EvaluationReport {
         return value != 0 && abs(value) < 1e-3 ? String(format: "%.3e", value) : String(format: "%.4f", value)
     }
 
+    /// A dataset's family: its name without the trailing `_<index>` (`gpt2_bcancer_7` → `gpt2_bcancer`), which
+    /// tells apart datasets of different language models or configurations in one folder.
+    public static func family(_ dataset: String) -> String {
+        guard let underscore = dataset.lastIndex(of: "_"), dataset[dataset.index(after: underscore)...].allSatisfy(\.isNumber),
+              dataset.index(after: underscore) < dataset.endIndex else { return dataset }
+        return String(dataset[..<underscore])
+    }
+
     /// `results.csv`.
     public static func csv(_ results: [EvaluationResult]) -> String {
         ([EvaluationResult.header] + results.map(\.fields)).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
@@ -63,28 +71,54 @@ public enum EvaluationReport {
         var text = "# Evaluation report\n\n"
         text += "Data: `\(source)`: \(datasets) datasets of \(units) units; outcome `\(outcome)`; views: "
         text += views.map { "`\($0)`" }.joined(separator: ", ") + ".\n\n"
+        let families = results.reduce(into: [String]()) { list, row in
+            let family = Self.family(row.dataset)
+            if !list.contains(family) { list.append(family) }
+        }
+        if families.count > 1 {
+            text += "Dataset families (name without the trailing index; one per model or configuration), each with its own tables: "
+            text += families.map { family in "`\(family)` (\(Set(results.filter { Self.family($0.dataset) == family }.map(\.dataset)).count))" }
+                .joined(separator: ", ") + ".\n\n"
+        }
         text += "## ATE prediction across datasets (the paper's Table 1)\n\n"
         text += "R² is scikit-learn's `r2_score(y_true = SATE, y_pred = ATÊ)` over datasets, printed \"≤0\" when not positive as the paper does (results.csv and the size comparison keep the values); RMSE is the root mean squared ATE error.\n\n"
-        text += "| Method | " + views.map { "R² \($0)" }.joined(separator: " | ") + " | " + views.map { "RMSE \($0)" }.joined(separator: " | ") + " |\n"
-        text += "|---|" + String(repeating: "---|", count: 2 * views.count) + "\n"
-        for estimator in estimators {
-            let accuracy = views.map { pick($0, estimator) }.map { $0.count > 1 ? ateAccuracy($0) : (r2: Double.nan, rmse: Double.nan) }
-            text += "| \(displayName(estimator)) | " + accuracy.map { paperR2($0.r2) }.joined(separator: " | ") + " | "
-                + accuracy.map { number($0.rmse) }.joined(separator: " | ") + " |\n"
+        // Datasets of several families (e.g. gpt2_bcancer_* and llama_bcancer_*: one per language model) get a
+        // table each: an R² across datasets of different models would mix their effect scales.
+        func table1(_ rows: [EvaluationResult]) -> String {
+            var text = "| Method | " + views.map { "R² \($0)" }.joined(separator: " | ") + " | " + views.map { "RMSE \($0)" }.joined(separator: " | ") + " |\n"
+            text += "|---|" + String(repeating: "---|", count: 2 * views.count) + "\n"
+            for estimator in estimators {
+                let accuracy = views.map { view in rows.filter { $0.view == view && $0.estimator == estimator } }
+                    .map { $0.count > 1 ? ateAccuracy($0) : (r2: Double.nan, rmse: Double.nan) }
+                text += "| \(displayName(estimator)) | " + accuracy.map { paperR2($0.r2) }.joined(separator: " | ") + " | "
+                    + accuracy.map { number($0.rmse) }.joined(separator: " | ") + " |\n"
+            }
+            return text
         }
+        func table2(_ rows: [EvaluationResult]) -> String {
+            var text = "| Method | view | mean R² (paper) | mean R² (scikit-learn) | median standardized √PEHE |\n|---|---|---|---|---|\n"
+            for view in views {
+                for estimator in estimators {
+                    let picked = rows.filter { $0.view == view && $0.estimator == estimator }
+                    guard !picked.isEmpty else { continue }
+                    let paper = picked.map(\.cateR2Paper).reduce(0, +) / Double(picked.count)
+                    let sklearn = picked.map(\.cateR2).reduce(0, +) / Double(picked.count)
+                    let pehe = picked.map(\.standardizedPEHE).sorted()
+                    text += "| \(displayName(estimator)) | \(view) | \(paperR2(paper)) | \(number(sklearn)) | \(number(pehe[pehe.count / 2])) |\n"
+                }
+            }
+            return text
+        }
+        func grouped(_ table: ([EvaluationResult]) -> String) -> String {
+            guard families.count > 1 else { return table(results) }
+            return families.map { family in
+                "### \(family)\n\n" + table(results.filter { Self.family($0.dataset) == family }) + "\n"
+            }.joined()
+        }
+        text += grouped(table1)
         text += "\n## CATE accuracy per dataset (the paper's Table 2)\n\n"
         text += "Mean over datasets of the CATE R² in the paper's orientation (`r2_score(y_true = τ̂, y_pred = ITE)`, unclipped, as its Table 2 averages it) and in scikit-learn's orientation (truth = ITE), and the median √PEHE standardized by the outcome's standard deviation. Methods with a constant CATE score 0 in the paper's orientation; its column prints values not above 0 as \"≤0\", as the paper does.\n\n"
-        text += "| Method | view | mean R² (paper) | mean R² (scikit-learn) | median standardized √PEHE |\n|---|---|---|---|---|\n"
-        for view in views {
-            for estimator in estimators {
-                let rows = pick(view, estimator)
-                guard !rows.isEmpty else { continue }
-                let paper = rows.map(\.cateR2Paper).reduce(0, +) / Double(rows.count)
-                let sklearn = rows.map(\.cateR2).reduce(0, +) / Double(rows.count)
-                let pehe = rows.map(\.standardizedPEHE).sorted()
-                text += "| \(displayName(estimator)) | \(view) | \(paperR2(paper)) | \(number(sklearn)) | \(number(pehe[pehe.count / 2])) |\n"
-            }
-        }
+        text += grouped(table2)
         if !aggregated.isEmpty {
             text += sizeComparison(results, aggregated, views: views, estimators: estimators)
         }
@@ -186,6 +220,17 @@ public enum EvaluationReport {
                                          xAxis: "coverage of the ITE", yAxis: "width / sd(y)", points: intervals, verticalLine: 0.95),
                          "coverage-\(view).svg")
                 figures.append("coverage-\(view).svg")
+            }
+        }
+        // The paper's interval examples: each interval method on the first dataset.
+        for view in views {
+            for estimator in estimators {
+                guard let row = results.first(where: { $0.view == view && $0.estimator == estimator && $0.example != nil }),
+                      let example = row.example else { continue }
+                let name = "intervals-\(estimator.rawValue)-\(view).svg"
+                try save(SVGPlot.intervals(title: "\(displayName(estimator)): per-unit 95% intervals, \(row.dataset) (\(view) covariates)",
+                                           axis: "effect", truth: example.ite, lower: example.lower, upper: example.upper), name)
+                figures.append(name)
             }
         }
         var seen = Set<String>()

@@ -55,6 +55,37 @@ public enum SVGPlot {
         return body + "</svg>\n"
     }
 
+    /// One method's per-unit intervals on one dataset (the paper's interval examples, Figs. 5 and 15): up to
+    /// `shown` units evenly spaced in the order of their true effect, each an interval bar with its true effect as
+    /// a dot, black when strictly inside and red when not.
+    public static func intervals(title: String, axis: String, truth: [Double], lower: [Double], upper: [Double],
+                                 shown: Int = 100) -> String {
+        let width = 760, height = 400
+        let order = truth.indices.filter { truth[$0].isFinite && lower[$0].isFinite && upper[$0].isFinite }
+            .sorted { truth[$0] < truth[$1] || (truth[$0] == truth[$1] && $0 < $1) }
+        let count = min(shown, order.count)
+        let picked = (0..<count).map { order[count > 1 ? $0 * (order.count - 1) / (count - 1) : 0] }
+        var low = picked.map { min(truth[$0], lower[$0]) }.min() ?? 0, high = picked.map { max(truth[$0], upper[$0]) }.max() ?? 1
+        if low == high { low -= 1; high += 1 }
+        let pad = (high - low) * 0.05
+        low -= pad; high += pad
+        let top = 40.0, bottom = Double(height) - 60, left = 80.0, right = Double(width) - 20
+        func y(_ v: Double) -> Double { bottom - (v - low) / (high - low) * (bottom - top) }
+        func x(_ k: Int) -> Double { left + (Double(k) + 0.5) / Double(max(count, 1)) * (right - left) }
+        var body = header(width: width, height: height, title: title)
+        body += axisLines(left: left, top: top, bottom: bottom, low: low, high: high, label: axis, y: y)
+        body += "<line x1=\"\(f(left))\" x2=\"\(f(right))\" y1=\"\(f(bottom))\" y2=\"\(f(bottom))\" stroke=\"#333\"/>\n"
+        let covered = order.filter { lower[$0] < truth[$0] && truth[$0] < upper[$0] }.count
+        let caption = "\(count) of \(order.count) units by true effect; the truth inside \(covered) of \(order.count) intervals"
+        body += "<text x=\"\(f((left + right) / 2))\" y=\"\(f(bottom + 24))\" font-size=\"12\" text-anchor=\"middle\">\(escape(caption))</text>\n"
+        for (k, i) in picked.enumerated() {
+            let inside = lower[i] < truth[i] && truth[i] < upper[i]
+            body += "<line x1=\"\(f(x(k)))\" x2=\"\(f(x(k)))\" y1=\"\(f(y(lower[i])))\" y2=\"\(f(y(upper[i])))\" stroke=\"#6baed6\" stroke-width=\"2\"/>\n"
+            body += "<circle cx=\"\(f(x(k)))\" cy=\"\(f(y(truth[i])))\" r=\"2.5\" fill=\"\(inside ? "#000" : "#d62728")\"/>\n"
+        }
+        return body + "</svg>\n"
+    }
+
     /// Box plots (quartiles, whiskers at 1.5 IQR, outliers as dots) of each group's values, on one axis.
     public static func boxPlot(title: String, axis: String, groups: [(label: String, values: [Double])]) -> String {
         let width = 120 + 90 * max(1, groups.count), height = 360

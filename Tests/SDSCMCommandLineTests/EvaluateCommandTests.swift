@@ -1,6 +1,7 @@
 import Foundation
 @testable import SDSCMCommandLine
 import Testing
+import SDSCMEvaluation
 import SDSCMTestSupport
 
 @Suite struct EvaluateCommandTests {
@@ -41,7 +42,34 @@ import SDSCMTestSupport
             #expect(try #require(Double(cqr[13])) > 0.5 && Double(cqr[14])! > 0)
         }
         let markdown = try String(contentsOf: report.appendingPathComponent("report.md"), encoding: .utf8)
+        for figure in ["intervals-bart-all.svg", "intervals-bart-ite-all.svg", "intervals-cqr-all.svg"] {
+            #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent(figure).path), "\(figure)")
+            #expect(markdown.contains("](\(figure))"), "\(figure) not linked")
+        }
+        #expect(!FileManager.default.fileExists(atPath: report.appendingPathComponent("intervals-rf-all.svg").path))
         #expect(markdown.contains("## Per-unit intervals (95%)") && markdown.contains("| BART-ITE | all |") && markdown.contains("| CQR | all |"))
+    }
+
+    /// Datasets of two families in one folder (the released GPT-2 CSVs copied under a second model's name) get a
+    /// Table 1 and a Table 2 each; skipped without `../shared`.
+    @Test(.enabled(if: Fixtures.sharedReference("gpt2/gpt2_bcancer_3.csv") != nil, "needs ../shared/reference"))
+    func tablesPerFamily() async throws {
+        #expect(EvaluationReport.family("gpt2_bcancer_12") == "gpt2_bcancer" && EvaluationReport.family("oncology") == "oncology"
+                && EvaluationReport.family("run_") == "run_" && EvaluationReport.family("a_b2") == "a_b2")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sdscm-evaluate-families-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = folder.appendingPathComponent("data"), report = folder.appendingPathComponent("report")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        for (source, target) in [(0, "gpt2_bcancer_0"), (1, "gpt2_bcancer_1"), (2, "llama_bcancer_0"), (3, "llama_bcancer_1")] {
+            try FileManager.default.copyItem(at: try #require(Fixtures.sharedReference("gpt2/gpt2_bcancer_\(source).csv")),
+                                             to: data.appendingPathComponent("\(target).csv"))
+        }
+        let run = await Invocation("evaluate", "--data", data.path, "--report", report.path, "--estimators", "dim,linreg")
+        #expect(run.status == 0, "\(run.err)")
+        let markdown = try String(contentsOf: report.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(markdown.contains("`gpt2_bcancer` (2), `llama_bcancer` (2)"))
+        #expect(markdown.components(separatedBy: "### gpt2_bcancer\n").count == 3)  // Table 1 and Table 2
+        #expect(markdown.components(separatedBy: "### llama_bcancer\n").count == 3)
     }
 
     @Test func evaluatesExtendedTables() async throws {

@@ -85,6 +85,20 @@ import SDSCMTestSupport
         #expect(EvaluationReport.paperR2(-0.3) == "≤0" && EvaluationReport.paperR2(0) == "≤0" && EvaluationReport.paperR2(0.9146) == "0.9146")
     }
 
+    /// The interval example draws one bar and one truth dot per shown unit, in the order of the true effect,
+    /// the dots red exactly where the truth is not strictly inside, and counts coverage over all units.
+    @Test func intervalExampleFigure() {
+        let truth: [Double] = [3, 1, 2, 0], lower: [Double] = [2, 0, 2, -1], upper: [Double] = [4, 2, 3, 1]
+        let svg = SVGPlot.intervals(title: "t", axis: "effect", truth: truth, lower: lower, upper: upper)
+        #expect(svg.components(separatedBy: "stroke=\"#6baed6\"").count - 1 == 4)
+        #expect(svg.components(separatedBy: "fill=\"#d62728\"").count - 1 == 1)  // truth 2 on its lower bound
+        #expect(svg.contains("4 of 4 units by true effect; the truth inside 3 of 4 intervals"))
+        // Three shown: the smallest, the middle and the largest truth (0, 1, 3), all covered.
+        let three = SVGPlot.intervals(title: "t", axis: "effect", truth: truth, lower: lower, upper: upper, shown: 3)
+        #expect(three.components(separatedBy: "stroke=\"#6baed6\"").count - 1 == 3)
+        #expect(!three.contains("#d62728") && three.contains("3 of 4 units"))
+    }
+
     @Test func metricsFollowScikitLearn() {
         #expect(Metrics.r2(truth: [1, 2, 3], predicted: [1, 2, 3]) == 1)
         #expect(abs(Metrics.r2(truth: [1, 2, 3], predicted: [2, 2, 2]) - 0) < 1e-15)
