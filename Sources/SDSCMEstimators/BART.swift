@@ -192,10 +192,10 @@ struct BARTChain {
     }
     func normal(_ tree: Int, _ purpose: UInt64, _ index: UInt64) -> Double {
         let u1 = uniform(tree, purpose, 2 * index), u2 = uniform(tree, purpose, 2 * index + 1)
-        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+        return Philox.normal(u1, u2)
     }
     func choose(_ count: Int, _ tree: Int, _ purpose: UInt64) -> Int {
-        Int(random.word(iteration, UInt64(tree), purpose, 0).multipliedFullWidth(by: UInt64(count)).high)
+        Philox.below(count, random.word(iteration, UInt64(tree), purpose, 0))
     }
 
     // MARK: the sampler
@@ -510,7 +510,7 @@ enum Gamma {
         while true {
             let u1 = uniform(index), u2 = uniform(index + 1), u3 = uniform(index + 2)
             index += 3
-            let z = (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+            let z = Philox.normal(u1, u2)
             let v = 1 + c * z
             guard v > 0 else { continue }
             let v3 = v * v * v

@@ -21,10 +21,7 @@ public enum DoubleML {
         var next = 0
         for arm in 0...1 {
             var rows = treatment.indices.filter { treatment[$0] == arm }
-            for k in stride(from: rows.count - 1, to: 0, by: -1) {
-                let word = random.word(UInt64(arm), UInt64(k), 0, 0)
-                rows.swapAt(k, Int(word.multipliedFullWidth(by: UInt64(k + 1)).high))
-            }
+            Philox.shuffle(&rows) { random.word(UInt64(arm), UInt64($0), 0, 0) }
             for row in rows { folds[next].append(row); next = 1 - next }
         }
         return folds.map { $0.sorted() }

@@ -249,7 +249,7 @@ public enum Estimator: String, CaseIterable, Sendable {
                 // The counterfactual outcome drawn from the posterior predictive; the factual one observed.
                 let u1 = Philox.openUnitInterval(noise.word(UInt64(d), UInt64(i), 0, 0))
                 let u2 = Philox.openUnitInterval(noise.word(UInt64(d), UInt64(i), 0, 1))
-                let epsilon = posterior.sigma[d] * (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+                let epsilon = posterior.sigma[d] * Philox.normal(u1, u2)
                 let effect = treated ? y[i] - (f0 + epsilon) : (f1 + epsilon) - y[i]
                 iteSum[i] += effect; iteSquares[i] += effect * effect
                 total += effect

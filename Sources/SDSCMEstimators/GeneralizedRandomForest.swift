@@ -93,7 +93,7 @@ public struct GeneralizedRandomForest: Sendable {
         var indices = Array(0..<n)
         for k in 0..<min(count, n - 1) {
             let word = random.word(counter.0, counter.1, UInt64(k), 8)
-            let j = k + Int(word.multipliedFullWidth(by: UInt64(n - k)).high)
+            let j = k + Philox.below(n - k, word)
             indices.swapAt(k, j)
         }
         return Array(indices.prefix(count))
@@ -256,10 +256,7 @@ struct GRFTreeBuilder {
         let minChild = max(settings.minSamplesLeaf, Int((Double(n) * (0.5 - settings.minBalancedness)).rounded(.up)))
         let minEstimate = max(settings.minSamplesLeaf, Int((Double(estimate.count) * (0.5 - settings.minBalancedness)).rounded(.up)))
         var order = Array(0..<features.featureCount)
-        for position in stride(from: order.count - 1, to: 0, by: -1) {
-            let word = random.word(treeIndex, UInt64(node), UInt64(position), 12)
-            order.swapAt(position, Int(word.multipliedFullWidth(by: UInt64(position + 1)).high))
-        }
+        Philox.shuffle(&order) { random.word(treeIndex, UInt64(node), UInt64($0), 12) }
         var best: Split?
         var keys = [UInt64](repeating: 0, count: n)
         var estimateValues = [Double](repeating: 0, count: estimate.count)

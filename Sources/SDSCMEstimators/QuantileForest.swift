@@ -236,10 +236,7 @@ struct QuantileTreeBuilder {
         for c in label { totals[c] += 1 }
         let minChild = max(Int((Double(n) * settings.alpha).rounded(.up)), 1)
         var order = Array(0..<features.featureCount)
-        for position in stride(from: order.count - 1, to: 0, by: -1) {
-            let word = random.word(treeIndex, UInt64(node), UInt64(position), 21)
-            order.swapAt(position, Int(word.multipliedFullWidth(by: UInt64(position + 1)).high))
-        }
+        Philox.shuffle(&order) { random.word(treeIndex, UInt64(node), UInt64($0), 21) }
         var best: (feature: Int, value: Double)?
         var bestDecrease = 0.0
         var counts = [Double](), rowsAt = [Int]()

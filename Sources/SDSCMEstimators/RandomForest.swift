@@ -47,7 +47,7 @@ public struct RandomForest: Sendable {
             if settings.bootstrap {
                 for draw in 0..<n {
                     let word = generator.word(UInt64(tree), UInt64(draw), 0, 0)
-                    weights[Int(word.multipliedFullWidth(by: UInt64(n)).high)] += 1
+                    weights[Philox.below(n, word)] += 1
                 }
             }
             var builder = TreeBuilder(features: features, outcome: outcome, weights: weights, limits: settings.limits,

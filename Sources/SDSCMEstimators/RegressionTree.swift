@@ -176,10 +176,8 @@ struct TreeBuilder {
                 continue
             }
             // A fresh uniform permutation of the features for this node (Fisher–Yates).
-            for k in stride(from: features.featureCount - 1, to: 0, by: -1) {
-                let word = generator.word(treeIndex, UInt64(node), UInt64(k), 4)
-                order.swapAt(k, Int(word.multipliedFullWidth(by: UInt64(k + 1)).high))
-            }
+            let generator = self.generator, treeKey = treeIndex
+            Philox.shuffle(&order) { generator.word(treeKey, UInt64(node), UInt64($0), 4) }
             let split = bestSplit(start, end, weight: weight, sum: sum)
             guard split.feature >= 0 else { continue }
             // Partition: rows whose rank is at most lastLeftRank first.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The Philox4x64-10 counter-based generator (Salmon, Moraes, Dror & Shaw, SC'11): a keyed bijection from a
 /// 256-bit counter to 256 pseudo-random bits.
 ///
@@ -66,6 +68,28 @@ public struct Philox: Sendable, Hashable {
     @inlinable @inline(__always)
     public static func openUnitInterval(_ word: UInt64) -> Double {
         (Double(word >> 12) + 0.5) * 0x1p-52
+    }
+
+    /// An integer uniform in 0..<`bound` from `word` (the high half of word × bound: no division, and unbiased
+    /// to within bound/2^64).
+    @inlinable @inline(__always)
+    public static func below(_ bound: Int, _ word: UInt64) -> Int {
+        Int(word.multipliedFullWidth(by: UInt64(bound)).high)
+    }
+
+    /// A standard normal variate from two uniforms in (0, 1) (Box–Muller's cosine branch).
+    @inlinable @inline(__always)
+    public static func normal(_ u1: Double, _ u2: Double) -> Double {
+        (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+    }
+
+    /// Shuffles `elements` in place (Fisher–Yates from the last position down), the swap partner for position k
+    /// drawn from `word(k)`: the permutation is a function of the words, so callers key it by what it is for.
+    @inlinable
+    public static func shuffle<T>(_ elements: inout [T], word: (Int) -> UInt64) {
+        for k in stride(from: elements.count - 1, to: 0, by: -1) {
+            elements.swapAt(k, below(k + 1, word(k)))
+        }
     }
 
     /// A standard Gumbel variate `-log(-log(u))` from a uniform `u` in (0, 1).
