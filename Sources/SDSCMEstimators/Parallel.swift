@@ -2,9 +2,9 @@ import Foundation
 
 /// Work spread over the cores with results in index order, so that fits built in parallel (trees, chains) are the
 /// same whatever the thread count.
-enum Parallel {
+public enum Parallel {
     /// `[body(0), body(1), …, body(count − 1)]`, evaluated concurrently.
-    static func map<T>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
+    public static func map<T>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
         let slots = Slots<T>(count: count)
         DispatchQueue.concurrentPerform(iterations: count) { slots.set($0, body($0)) }
         return slots.values.map { $0! }

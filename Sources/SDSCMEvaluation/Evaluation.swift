@@ -62,23 +62,9 @@ public struct IntervalExample: Sendable {
 public enum Evaluation {
     /// Every estimator on every requested view of every dataset (datasets in parallel).
     public static func run(_ datasets: [EvaluationDataset], views: [String], estimators: [Estimator]) throws -> [EvaluationResult] {
-        let slots = Slots(count: datasets.count)
-        DispatchQueue.concurrentPerform(iterations: datasets.count) { index in
-            slots.set(index, Result { try evaluate(datasets[index], views: views, estimators: estimators, keepExample: index == 0) })
-        }
-        return try slots.values.flatMap { try $0!.get() }
-    }
-
-    /// Results filled in by concurrent workers, each at its own index.
-    final class Slots: @unchecked Sendable {
-        private let lock = NSLock()
-        private(set) var values: [Result<[EvaluationResult], Error>?]
-        init(count: Int) { values = Array(repeating: nil, count: count) }
-        func set(_ index: Int, _ value: Result<[EvaluationResult], Error>) {
-            lock.lock()
-            values[index] = value
-            lock.unlock()
-        }
+        try Parallel.map(datasets.count) { index in
+            Result { try evaluate(datasets[index], views: views, estimators: estimators, keepExample: index == 0) }
+        }.flatMap { try $0.get() }
     }
 
     static func evaluate(_ dataset: EvaluationDataset, views: [String], estimators: [Estimator], keepExample: Bool) throws -> [EvaluationResult] {
