@@ -109,6 +109,11 @@ public enum Estimator: String, CaseIterable, Sendable {
     /// with quantile forests; the interval midpoints as the per-unit point and their mean as the ATE (our summary:
     /// the paper uses CQR's intervals only).
     case cqr
+    /// The paper's TNet: catenets' `TNet()` (see `NeuralLearners`): one ELU network (3 × 200, 2 × 100) per arm,
+    /// Adam, early stopping on a 30% validation split; ATE = mean CATE, no intervals.
+    case tnet
+    /// The paper's TARNet: catenets' `SNet1()`: a shared 3 × 200 representation and a 2 × 100 head per arm.
+    case tarnet
 
     /// Estimates the effect of treatment 1 vs 0; `seed` drives the methods that draw random numbers (forests).
     public func estimate(_ data: EstimationData, seed: UInt64 = 0) throws -> EffectEstimate {
@@ -207,6 +212,10 @@ public enum Estimator: String, CaseIterable, Sendable {
             var settings = ConformalITE.Settings()
             settings.seed = seed
             return try ConformalITE.estimate(data, settings: settings)
+        case .tnet:
+            return try NeuralLearners.tnet(data, seed: seed)
+        case .tarnet:
+            return try NeuralLearners.tarnet(data, seed: seed)
         case .bart, .bartITE:
             let both = try Self.bartEstimates(data, seed: seed)
             return self == .bart ? both.cate : both.ite
@@ -214,8 +223,9 @@ public enum Estimator: String, CaseIterable, Sendable {
     }
 
     /// The estimators `sdscm evaluate` runs unless told otherwise: all but the BART ones, whose MCMC costs
-    /// seconds per dataset, and `cqr`, whose quantile forests cost about a second (name them, or `all`).
-    public static let defaultSet = allCases.filter { ![.bart, .bartITE, .cqr].contains($0) }
+    /// seconds per dataset, `tnet` and `tarnet`, whose training does too, and `cqr`, whose quantile forests cost
+    /// about a second (name them, or `all`).
+    public static let defaultSet = allCases.filter { ![.bart, .bartITE, .cqr, .tnet, .tarnet].contains($0) }
 
     /// Both BART estimates from one posterior: `bart` (CATE) and `bart-ite`.
     public static func bartEstimates(_ data: EstimationData, seed: UInt64 = 0) throws -> (cate: EffectEstimate, ite: EffectEstimate) {

@@ -27,6 +27,8 @@ public enum EvaluationReport {
         case .bart: return "BART"
         case .bartITE: return "BART-ITE"
         case .cqr: return "CQR"
+        case .tnet: return "TNet"
+        case .tarnet: return "TARNet"
         }
     }
 

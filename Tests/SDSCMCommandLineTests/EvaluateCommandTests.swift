@@ -24,11 +24,11 @@ import SDSCMTestSupport
         let generated = await Invocation("benchmark", "--config", Fixtures.path("configs/confounded-tables.json"), "--datasets", "2",
                                          "--units", "200", "--seed", "5", "--out", data.path)
         #expect(generated.status == 0, "\(generated.err)")
-        let run = await Invocation("evaluate", "--data", data.path, "--report", report.path, "--view", "all", "--estimators", "bart,bart-ite,rf,cqr")
+        let run = await Invocation("evaluate", "--data", data.path, "--report", report.path, "--view", "all", "--estimators", "bart,bart-ite,rf,cqr,tnet,tarnet")
         #expect(run.status == 0, "\(run.err)")
         let rows = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
             .dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        #expect(rows.count == 2 * 4)
+        #expect(rows.count == 2 * 6)
         for dataset in ["confounded-tables_0", "confounded-tables_1"] {
             let bart = try #require(rows.first { $0[0] == dataset && $0[2] == "bart" })
             let ite = try #require(rows.first { $0[0] == dataset && $0[2] == "bart-ite" })
@@ -40,6 +40,10 @@ import SDSCMTestSupport
             #expect(rf[13] == "" && rf[14] == "")
             let cqr = try #require(rows.first { $0[0] == dataset && $0[2] == "cqr" })
             #expect(try #require(Double(cqr[13])) > 0.5 && Double(cqr[14])! > 0)
+            for name in ["tnet", "tarnet"] {
+                let net = try #require(rows.first { $0[0] == dataset && $0[2] == name })
+                #expect(Double(net[3])!.isFinite && net[13] == "")  // an ATE, no intervals
+            }
         }
         let markdown = try String(contentsOf: report.appendingPathComponent("report.md"), encoding: .utf8)
         for figure in ["intervals-bart-all.svg", "intervals-bart-ite-all.svg", "intervals-cqr-all.svg"] {

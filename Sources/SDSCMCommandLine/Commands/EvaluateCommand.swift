@@ -29,14 +29,15 @@ public enum EvaluateCommand: Command {
         coverage), results.csv (dataset,view,estimator,ate_hat,sate,ate_se,ate_lower,ate_upper,sqrt_pehe,\
         standardized_pehe,cate_r2,cate_r2_paper,units,cate_coverage,cate_width) and SVG figures. Estimators: \
         \(Estimator.allCases.map(\.rawValue).joined(separator: ", ")) (default: all but bart and bart-ite, whose \
-        MCMC takes seconds per dataset, and cqr, whose quantile forests take about one; "all" for every one).
+        MCMC takes seconds per dataset, tnet and tarnet, whose training does too, and cqr, whose quantile forests \
+        take about one; "all" for every one).
         """
     /// The options the command accepts.
     public static let options: [OptionSpec] = [
         .value("data", "DIR", "Folder of benchmark CSVs (reference or extended layout)."),
         .value("config", "FILE", "The benchmark's configuration (default: config.json in the data folder or its parent)."),
         .value("view", "VIEW", "Covariate view: all, hidden or hidden-cate (default: every one the data has)."),
-        .value("estimators", "LIST", "Comma-separated estimator names, or all (default: all but bart, bart-ite, cqr)."),
+        .value("estimators", "LIST", "Comma-separated estimator names, or all (default: all but bart, bart-ite, cqr, tnet, tarnet)."),
         .flag("one-hot", "Encode categorical covariates as indicators instead of integer codes."),
         .value("report", "DIR", "Output folder for report.md, results.csv and the figures."),
     ]
