@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "SDSCMTensors", dependencies: ["SDSCMGGUF"], swiftSettings: computeSettings),
         // Layer 3: tokenizers identical to llama.cpp's (SentencePiece and byte-level BPE), built from GGUF metadata.
         .target(name: "SDSCMTokenizers", dependencies: ["SDSCMGGUF", "SDSCMRandomness"]),
-        // Layer 4: architectures (llama, qwen2, qwen3, gpt2), forkable KV cache, batched evaluation.
+        // Layer 4: architectures (llama, qwen2, qwen3, gpt2, gemma3), forkable KV cache, batched evaluation.
         .target(name: "SDSCMTransformer", dependencies: ["SDSCMGGUF", "SDSCMTensors", "SDSCMTokenizers", "SDSCMRandomness"],
                 swiftSettings: computeSettings),
         // Layer 5: the transformer as a `LanguageModel`.

@@ -51,8 +51,12 @@ struct ForwardPass {
         let fused = Buffer(c.architecture.fusedQKV ? rowCount * (qw + 2 * kw) : 0)
         let attention = Buffer(rowCount * qw), projected = Buffer(rowCount * e)
         let hidden1 = Buffer(rowCount * f)
-        let hidden2 = Buffer(c.architecture.feedForward == .gatedSiLU ? rowCount * f : 0)
-        let rope = RotaryTable(configuration: c, positions: positions)
+        let hidden2 = Buffer(c.architecture.feedForward == .gelu ? 0 : rowCount * f)
+        let globalRope = RotaryTable(configuration: c, base: c.ropeBase, positionScale: c.ropePositionScale,
+                                     positions: positions)
+        // Sliding-window layers rotate with their own base (Gemma 3: 10 000 against 1 000 000).
+        let localRope = c.slidingLayers.contains(true)
+            ? RotaryTable(configuration: c, base: c.localRopeBase, positionScale: 1, positions: positions) : globalRope
 
         // Embeddings (plus learned positions).
         for row in 0..<rowCount {
@@ -64,6 +68,11 @@ struct ForwardPass {
                     VectorMath.add(residual.row(row, width: e), $0.baseAddress!, count: e)
                 }
             }
+        }
+        if c.architecture.scalesEmbeddings {
+            // √embedding rounded to float first, as llama.cpp's `sqrtf(n_embd)`.
+            let scale = Float(e).squareRoot()
+            for i in 0..<residual.count { residual.pointer[i] *= scale }
         }
 
         for (layerIndex, layer) in w.layers.enumerated() {
@@ -81,11 +90,17 @@ struct ForwardPass {
                 normalizeHeads(queries, count: rowCount * c.headCount, dimension: c.headDimension, weight: queryNorm)
                 normalizeHeads(keys, count: rowCount * c.keyValueHeadCount, dimension: c.headDimension, weight: keyNorm)
             }
+            let sliding = c.slidingLayers[layerIndex]
+            let rope = sliding ? localRope : globalRope
             rope.apply(to: queries.pointer, rows: rowCount, heads: c.headCount)
             rope.apply(to: keys.pointer, rows: rowCount, heads: c.keyValueHeadCount)
             storeKeysAndValues(keys, values, layer: layerIndex, caches: caches, width: kw)
-            attend(queries: queries, layer: layerIndex, caches: caches, into: attention)
+            attend(queries: queries, layer: layerIndex, window: sliding ? c.slidingWindow : nil, caches: caches,
+                   into: attention)
             multiply([(layer.attentionOutput, layer.attentionOutputBias, projected)], attention, rowCount, pool: pool)
+            if let postNorm = layer.postAttentionNorm {
+                normalizeInPlace(projected, rows: rowCount, width: e, weight: postNorm)
+            }
             VectorMath.add(residual.pointer, projected.pointer, count: residual.count)
 
             // Feed-forward block.
@@ -96,11 +111,18 @@ struct ForwardPass {
                 multiply([(layer.gate!, nil, hidden1), (layer.up, layer.upBias, hidden2)], normed, rowCount, pool: pool)
                 VectorMath.silu(hidden1.pointer, count: hidden1.count)
                 VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: hidden1.count)
+            case .gatedGELU:
+                multiply([(layer.gate!, nil, hidden1), (layer.up, layer.upBias, hidden2)], normed, rowCount, pool: pool)
+                VectorMath.gelu(hidden1.pointer, count: hidden1.count)
+                VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: hidden1.count)
             case .gelu:
                 multiply([(layer.up, layer.upBias, hidden1)], normed, rowCount, pool: pool)
                 VectorMath.gelu(hidden1.pointer, count: hidden1.count)
             }
             multiply([(layer.down, layer.downBias, projected)], hidden1, rowCount, pool: pool)
+            if let postNorm = layer.postFeedForwardNorm {
+                normalizeInPlace(projected, rows: rowCount, width: e, weight: postNorm)
+            }
             VectorMath.add(residual.pointer, projected.pointer, count: residual.count)
         }
         return residual.array
@@ -133,7 +155,12 @@ struct ForwardPass {
         }
     }
 
-    /// Per-head RMSNorm (Qwen 3's query/key norm).
+    /// RMSNorm of each row of `x` in place (Gemma's post-attention and post-feed-forward norms).
+    private func normalizeInPlace(_ x: Buffer, rows: Int, width: Int, weight: [Float]) {
+        normalizeHeads(x, count: rows, dimension: width, weight: weight)
+    }
+
+    /// Per-head RMSNorm (Qwen 3's and Gemma 3's query/key norm).
     private func normalizeHeads(_ x: Buffer, count: Int, dimension: Int, weight: [Float]) {
         let scratch = Buffer(dimension)
         weight.withUnsafeBufferPointer { w in
@@ -179,12 +206,14 @@ struct ForwardPass {
         }
     }
 
-    /// Causal attention of every row over its own cache, one (row, head) pair per task.
-    private func attend(queries: Buffer, layer: Int, caches: [KVCache], into output: Buffer) {
+    /// Causal attention of every row over its own cache, one (row, head) pair per task. With a `window`, a row
+    /// at position p sees only positions p − window + 1 … p (older keys stay in the cache but are masked, as
+    /// llama.cpp's sliding-window layers do).
+    private func attend(queries: Buffer, layer: Int, window: Int?, caches: [KVCache], into output: Buffer) {
         let c = model.configuration
         let heads = c.headCount, dimension = c.headDimension
         let group = c.headCount / c.keyValueHeadCount
-        let scale = 1 / Float(dimension).squareRoot()
+        let scale = c.attentionScale
         let tasks = tokens.count * heads
         // Tasks are dealt round-robin: later rows attend over longer prefixes, so contiguous ranges would leave
         // the last thread with most of the work.
@@ -203,17 +232,18 @@ struct ForwardPass {
                 let kvHead = head / group
                 let cache = caches[cacheOfRow[row]]
                 let position = positions[row]
+                let first = window.map { max(0, position - $0 + 1) } ?? 0
                 let query = q + row * heads * dimension + head * dimension
-                for j in 0...position {
+                for j in first...position {
                     let key = cache.pointer(layer: layer, value: false, position: j) + kvHead * dimension
-                    scores[j] = VectorMath.dot(query, key, count: dimension) * scale
+                    scores[j - first] = VectorMath.dot(query, key, count: dimension) * scale
                 }
-                VectorMath.softmax(scores, count: position + 1)
+                VectorMath.softmax(scores, count: position - first + 1)
                 let result = out + row * heads * dimension + head * dimension
                 result.initialize(repeating: 0, count: dimension)
-                for j in 0...position {
+                for j in first...position {
                     let value = cache.pointer(layer: layer, value: true, position: j) + kvHead * dimension
-                    VectorMath.addScaled(result, value, scores[j], count: dimension)
+                    VectorMath.addScaled(result, value, scores[j - first], count: dimension)
                 }
             }
         }
@@ -228,7 +258,7 @@ struct RotaryTable {
     let cosines: [Float]
     let sines: [Float]
 
-    init(configuration c: ModelConfiguration, positions: [Int]) {
+    init(configuration c: ModelConfiguration, base: Float, positionScale: Float, positions: [Int]) {
         style = c.architecture.rotary
         dimensions = c.ropeDimensions
         headDimension = c.headDimension
@@ -238,7 +268,8 @@ struct RotaryTable {
         if style != .none {
             for (row, position) in positions.enumerated() {
                 for i in 0..<pairs {
-                    let theta = Double(position) * Foundation.pow(Double(c.ropeBase), -2 * Double(i) / Double(c.ropeDimensions))
+                    let angle = Double(Float(position) * positionScale)
+                    let theta = angle * Foundation.pow(Double(base), -2 * Double(i) / Double(c.ropeDimensions))
                     cosines[row * pairs + i] = Float(Foundation.cos(theta))
                     sines[row * pairs + i] = Float(Foundation.sin(theta))
                 }

@@ -4,6 +4,10 @@
 /// block, and a block is copied only when a cache writes into one that another cache also holds (copy-on-write).
 /// So one encoded context can serve many candidate continuations and many units: each fork pays for its own
 /// new tokens plus at most one partially filled block.
+///
+/// Sliding-window layers (gemma3) store every position like the others, and attention masks the positions older
+/// than the window: trimming back below a position and forking behave the same for every layer, which a cache
+/// that overwrote old positions in a ring could not offer.
 public struct KVCache: Sendable {
     /// Positions per block: small enough that copying the partly filled block on a fork is cheap (SmolLM2: 737 KB).
     public static let blockSize = 16

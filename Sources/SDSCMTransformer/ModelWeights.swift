@@ -18,6 +18,9 @@ struct LayerWeights: Sendable {
     var keyNorm: [Float]?
     var attentionOutput: WeightMatrix
     var attentionOutputBias: [Float]?
+    /// Gemma's norms of the attention and feed-forward outputs (`post_attention_norm`, `post_ffw_norm`).
+    var postAttentionNorm: [Float]?
+    var postFeedForwardNorm: [Float]?
     var feedForwardNorm: [Float]
     var feedForwardNormBias: [Float]?
     var gate: WeightMatrix?
@@ -80,7 +83,11 @@ struct ModelWeights: Sendable {
                 layer.queryNorm = try loader.vector(p + "attn_q_norm.weight", count: c.headDimension)
                 layer.keyNorm = try loader.vector(p + "attn_k_norm.weight", count: c.headDimension)
             }
-            if c.architecture.feedForward == .gatedSiLU {
+            if c.architecture.normalizesBlockOutputs {
+                layer.postAttentionNorm = try loader.vector(p + "post_attention_norm.weight", count: embedding)
+                layer.postFeedForwardNorm = try loader.vector(p + "post_ffw_norm.weight", count: embedding)
+            }
+            if c.architecture.feedForward != .gelu {
                 layer.gate = try loader.matrix(p + "ffn_gate.weight", rows: c.feedForwardLength, columns: embedding)
             }
             return layer

@@ -1,3 +1,4 @@
+import Foundation
 import SDSCMTensors
 
 /// Turns final hidden states into the requested logits or log-probabilities.
@@ -59,7 +60,8 @@ struct OutputHead {
         }
         let fullSlots = Array(Set(full.map { slotOfRow[$0.row]! })).sorted()
         if !fullSlots.isEmpty {
-            let logits = try w.output.multiply(hiddenRows(fullSlots), rows: fullSlots.count, numerics: model.numerics, pool: model.pool)
+            let logits = softcapped(try w.output.multiply(hiddenRows(fullSlots), rows: fullSlots.count,
+                                                          numerics: model.numerics, pool: model.pool))
             let vocabulary = w.output.rows
             let indexOfSlot = Dictionary(uniqueKeysWithValues: fullSlots.enumerated().map { ($1, $0) })
             var normalizers: [Int: Double] = [:]
@@ -88,13 +90,19 @@ struct OutputHead {
         for item in partial { groups[requests[item.request].outputs[item.output].vocabulary!, default: []].append(item) }
         for (ids, items) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
             let slots = Array(Set(items.map { slotOfRow[$0.row]! })).sorted()
-            let logits = try w.output.multiply(hiddenRows(slots), rows: slots.count, selecting: ids, numerics: model.numerics,
-                                              pool: model.pool)
+            let logits = softcapped(try w.output.multiply(hiddenRows(slots), rows: slots.count, selecting: ids,
+                                                          numerics: model.numerics, pool: model.pool))
             let indexOfSlot = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1, $0) })
             for item in items {
                 let index = indexOfSlot[slotOfRow[item.row]!]!
                 results[item.request][item.output] = Array(logits[(index * ids.count)..<((index + 1) * ids.count)])
             }
         }
+    }
+
+    /// `cap · tanh(logit / cap)` when the model sets `final_logit_softcapping`, else the logits unchanged.
+    private func softcapped(_ logits: [Float]) -> [Float] {
+        guard let cap = model.configuration.logitSoftcap else { return logits }
+        return logits.map { cap * Foundation.tanh($0 / cap) }
     }
 }

@@ -21,7 +21,7 @@ public enum TransformerError: Error, Equatable, Sendable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .unsupportedArchitecture(let name):
-            return "architecture '\(name)' is not supported (supported: llama, qwen2, qwen3, gpt2)"
+            return "architecture '\(name)' is not supported (supported: \(Architecture.all.map(\.name).joined(separator: ", ")))"
         case .missingTensor(let name):
             return "the model has no tensor '\(name)'"
         case let .shapeMismatch(tensor, expected, found):

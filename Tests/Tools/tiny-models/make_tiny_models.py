@@ -12,12 +12,22 @@ it writes a seeded random model with a small synthetic byte-level BPE vocabulary
 Logits are stored as base64 little-endian float32 to keep the JSON small.
 
 Block-32 formats use embedding 64 and two layers; K-quants need rows of 256, so their models use embedding 256
-and one layer. gguf-py has no K-quant quantizer, so quantize_q4_k / quantize_q6_k below are simple
+and one layer.
+
+gemma3 (written to gemma3-expected.json, its own seed, so the fixtures above are unchanged) has its own shapes:
+head width 32 from attention.key_length (query width 128 ≠ embedding 64), one KV head (MQA, as Gemma-3-270M),
+GELU-gated feed-forward, post-attention/post-feed-forward norms, per-head Q/K norms, embeddings scaled by
+√embedding and sliding-window layers. The block-32 formats (F32, Q8_0, Q5_0) mirror Gemma-3-270M's settings: six
+layers in llama.cpp's default pattern (five local, one global), sliding window 8 (shorter than both sequences),
+RoPE base 1e6 for the global layer and the default 10000 for the local ones. The K-quant formats (Q4_K, Q6_K;
+embedding 256, two layers) exercise the optional keys instead: attention.sliding_window_pattern 2, window 5,
+rope.freq_base_swa 5000, linear rope.scaling.factor 2 and final_logit_softcapping 30. gguf-py has no K-quant quantizer, so quantize_q4_k / quantize_q6_k below are simple
 (min/max per sub-block) ones: any valid block is a valid weight, and both the reference and llama.cpp read the
 stored blocks.
 
 Usage (the llama.cpp part needs llama-cpp-python; see Tests/Tools/tokenizer-fixtures/make_expected.py for the build):
-    /tmp/venv-llama/bin/python Tests/Tools/tiny-models/make_tiny_models.py [OUT_DIR]    # default Tests/Fixtures/tiny-models
+    /tmp/venv-llama/bin/python Tests/Tools/tiny-models/make_tiny_models.py [--only gemma3] [OUT_DIR]
+        # default Tests/Fixtures/tiny-models; --only gemma3 writes just the gemma3 models and gemma3-expected.json
 """
 import base64
 import importlib.metadata
@@ -33,6 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reference_forward  # noqa: E402
 
 SEED = 20261129
+GEMMA_SEED = 20270301
+GEMMA_SMALL_TYPES = [T.F32, T.Q8_0, T.Q5_0]
 ARCHITECTURES = ["llama", "qwen2", "qwen3", "gpt2"]
 SMALL_TYPES = [T.F32, T.F16, T.Q8_0, T.Q4_0, T.Q4_1, T.Q5_0]
 K_TYPES = [T.Q4_K, T.Q6_K]
@@ -60,6 +72,11 @@ def vocabulary():
 
 
 def dims(arch, kquant):
+    if arch == "gemma3":
+        if kquant:
+            return dict(embd=256, layers=2, heads=2, kv=1, head_dim=128, ff=256, ctx=64, window=5, pattern=2,
+                        base=1e6, base_swa=5000.0, rope_factor=2.0, softcap=30.0)
+        return dict(embd=64, layers=6, heads=4, kv=1, head_dim=32, ff=128, ctx=64, window=8, base=1e6)
     if kquant:
         return dict(embd=256, layers=1, heads=4, kv=2 if arch != "gpt2" else 4, ff=256, ctx=64)
     return dict(embd=64, layers=2, heads=4, kv=2 if arch != "gpt2" else 4, ff=128, ctx=64)
@@ -67,7 +84,7 @@ def dims(arch, kquant):
 
 def random_weights(arch, d, vocab, rng):
     """name -> float32 array in numpy (rows, columns) order."""
-    head_dim = d["embd"] // d["heads"]
+    head_dim = d.get("head_dim", d["embd"] // d["heads"])
     q_dim, kv_dim = d["heads"] * head_dim, d["kv"] * head_dim
     W = {}
     normal = lambda *shape, scale=1.0: (rng.standard_normal(shape) * scale).astype(np.float32)
@@ -104,9 +121,12 @@ def random_weights(arch, d, vocab, rng):
             W[p + "attn_q.bias"] = normal(q_dim, scale=0.05)
             W[p + "attn_k.bias"] = normal(kv_dim, scale=0.05)
             W[p + "attn_v.bias"] = normal(kv_dim, scale=0.05)
-        if arch == "qwen3":
+        if arch in ("qwen3", "gemma3"):
             W[p + "attn_q_norm.weight"] = norm(head_dim)
             W[p + "attn_k_norm.weight"] = norm(head_dim)
+        if arch == "gemma3":
+            W[p + "post_attention_norm.weight"] = norm(d["embd"])
+            W[p + "post_ffw_norm.weight"] = norm(d["embd"])
     return W
 
 
@@ -176,7 +196,7 @@ def encode(values, qtype):
 
 def write_model(path, arch, d, weights, qtype, tokens, types):
     writer = gguf.GGUFWriter(str(path), arch)
-    head_dim = d["embd"] // d["heads"]
+    head_dim = d.get("head_dim", d["embd"] // d["heads"])
     writer.add_context_length(d["ctx"])
     writer.add_embedding_length(d["embd"])
     writer.add_block_count(d["layers"])
@@ -188,7 +208,20 @@ def write_model(path, arch, d, weights, qtype, tokens, types):
     else:
         writer.add_layer_norm_rms_eps(1e-5)
         writer.add_rope_dimension_count(head_dim)
-        writer.add_rope_freq_base(10000.0)
+        writer.add_rope_freq_base(d.get("base", 10000.0))
+    if arch == "gemma3":
+        writer.add_key_length(head_dim)
+        writer.add_value_length(head_dim)
+        writer.add_sliding_window(d["window"])
+        if "pattern" in d:
+            writer.add_sliding_window_pattern(d["pattern"])
+        if "base_swa" in d:
+            writer.add_rope_freq_base_swa(d["base_swa"])
+        if "rope_factor" in d:
+            writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
+            writer.add_rope_scaling_factor(d["rope_factor"])
+        if "softcap" in d:
+            writer.add_final_logit_softcapping(d["softcap"])
     writer.add_file_type(int(qtype) if qtype in (T.F32, T.F16) else 0)
     writer.add_tokenizer_model("gpt2")
     writer.add_tokenizer_pre("gpt-2")
@@ -229,15 +262,13 @@ def llama_tokenize(path, texts):
     return [llm.tokenize(text.encode(), add_bos=False, special=False) for text in texts]
 
 
-def main():
-    out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "Tests/Fixtures/tiny-models")
-    out_dir.mkdir(parents=True, exist_ok=True)
+def write_fixtures(out_dir, architectures, seed, small_types, expected_name):
     tokens, types = vocabulary()
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     fixtures = []
     sequences = None
-    for arch in ARCHITECTURES:
-        for kquant, qtypes in ((False, SMALL_TYPES), (True, K_TYPES)):
+    for arch in architectures:
+        for kquant, qtypes in ((False, small_types), (True, K_TYPES)):
             d = dims(arch, kquant)
             weights = random_weights(arch, d, len(tokens), rng)
             for qtype in qtypes:
@@ -265,14 +296,28 @@ def main():
                       f"{max(s['llamacpp_spread'] for s in entry['sequences']):.2e}, reference vs llama.cpp "
                       f"{max(s['reference_vs_llamacpp'] for s in entry['sequences']):.2e}")
     document = {
-        "generator": "Tests/Tools/tiny-models/make_tiny_models.py",
+        "generator": "Tests/Tools/tiny-models/make_tiny_models.py" + (" --only gemma3" if architectures == ["gemma3"] else ""),
         "gguf_py": importlib.metadata.version("gguf"),
         "oracle": "llama-cpp-python 0.3.36 (llama.cpp 0c1e570), type_k=type_v=F32, flash_attn off",
         "vocabulary_size": len(tokens),
         "texts": TEXTS,
         "fixtures": fixtures,
     }
-    (out_dir / "expected.json").write_text(json.dumps(document, indent=1) + "\n")
+    (out_dir / expected_name).write_text(json.dumps(document, indent=1) + "\n")
+
+
+def main():
+    args = sys.argv[1:]
+    only = None
+    if args[:1] == ["--only"]:
+        only, args = args[1], args[2:]
+    out_dir = Path(args[0] if args else "Tests/Fixtures/tiny-models")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if only not in (None, "gemma3"):
+        sys.exit(f"unknown --only {only} (expected gemma3)")
+    if only is None:
+        write_fixtures(out_dir, ARCHITECTURES, SEED, SMALL_TYPES, "expected.json")
+    write_fixtures(out_dir, ["gemma3"], GEMMA_SEED, GEMMA_SMALL_TYPES, "gemma3-expected.json")
 
 
 if __name__ == "__main__":
