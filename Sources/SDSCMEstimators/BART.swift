@@ -265,54 +265,43 @@ struct BARTChain {
     /// Moves `from`'s rows to `left`/`right` by the node's rule (training and prediction rows), keeping each row's
     /// sum of trees equal to the values of the leaves it is in.
     mutating func reassign(_ t: Int, from node: Int32, variable: Int, cut: Int32, left: Int32, right: Int32) {
-        let base = t * p.n, testBase = t * p.testCount, n = p.n, m = p.testCount
         let mu = trees[t].mu
         let toLeft = mu[Int(left)] - mu[Int(node)], toRight = mu[Int(right)] - mu[Int(node)]
-        p.bins.withUnsafeBufferPointer { bins in
-            leafOf.withUnsafeMutableBufferPointer { leaf in
-                fit.withUnsafeMutableBufferPointer { fit in
-                    for i in 0..<n where leaf[base + i] == node {
-                        let goesLeft = bins[variable * n + i] <= cut
-                        leaf[base + i] = goesLeft ? left : right
-                        fit[i] += goesLeft ? toLeft : toRight
+        // The same move for the training rows and the prediction rows.
+        func move(_ bins: [Int32], _ leafOf: inout [Int32], _ fit: inout [Double], count: Int, base: Int) {
+            bins.withUnsafeBufferPointer { bins in
+                leafOf.withUnsafeMutableBufferPointer { leaf in
+                    fit.withUnsafeMutableBufferPointer { fit in
+                        for i in 0..<count where leaf[base + i] == node {
+                            let goesLeft = bins[variable * count + i] <= cut
+                            leaf[base + i] = goesLeft ? left : right
+                            fit[i] += goesLeft ? toLeft : toRight
+                        }
                     }
                 }
             }
         }
-        p.testBins.withUnsafeBufferPointer { bins in
-            testLeafOf.withUnsafeMutableBufferPointer { leaf in
-                testFit.withUnsafeMutableBufferPointer { fit in
-                    for i in 0..<m where leaf[testBase + i] == node {
-                        let goesLeft = bins[variable * m + i] <= cut
-                        leaf[testBase + i] = goesLeft ? left : right
-                        fit[i] += goesLeft ? toLeft : toRight
-                    }
-                }
-            }
-        }
+        move(p.bins, &leafOf, &fit, count: p.n, base: t * p.n)
+        move(p.testBins, &testLeafOf, &testFit, count: p.testCount, base: t * p.testCount)
     }
 
     /// Moves the rows of leaves `a` and `b` into `to`, keeping the sums of trees consistent.
     mutating func relabel(_ t: Int, from a: Int32, _ b: Int32, to: Int32) {
-        let base = t * p.n, testBase = t * p.testCount, n = p.n, m = p.testCount
         let mu = trees[t].mu
         let fromA = mu[Int(to)] - mu[Int(a)], fromB = mu[Int(to)] - mu[Int(b)]
-        leafOf.withUnsafeMutableBufferPointer { leaf in
-            fit.withUnsafeMutableBufferPointer { fit in
-                for i in 0..<n where leaf[base + i] == a || leaf[base + i] == b {
-                    fit[i] += leaf[base + i] == a ? fromA : fromB
-                    leaf[base + i] = to
+        // The same merge for the training rows and the prediction rows.
+        func merge(_ leafOf: inout [Int32], _ fit: inout [Double], count: Int, base: Int) {
+            leafOf.withUnsafeMutableBufferPointer { leaf in
+                fit.withUnsafeMutableBufferPointer { fit in
+                    for i in 0..<count where leaf[base + i] == a || leaf[base + i] == b {
+                        fit[i] += leaf[base + i] == a ? fromA : fromB
+                        leaf[base + i] = to
+                    }
                 }
             }
         }
-        testLeafOf.withUnsafeMutableBufferPointer { leaf in
-            testFit.withUnsafeMutableBufferPointer { fit in
-                for i in 0..<m where leaf[testBase + i] == a || leaf[testBase + i] == b {
-                    fit[i] += leaf[testBase + i] == a ? fromA : fromB
-                    leaf[testBase + i] = to
-                }
-            }
-        }
+        merge(&leafOf, &fit, count: p.n, base: t * p.n)
+        merge(&testLeafOf, &testFit, count: p.testCount, base: t * p.testCount)
     }
 
     static let growProbability = 0.25, pruneProbability = 0.25
