@@ -152,11 +152,13 @@ public final class TransformerLanguageModel: TokenLevelLanguageModel {
 
     /// For each context, a cache holding exactly its tokens and the next-token log-probabilities after it. Each
     /// starts from the longest retained prefix (keeping at least its last token to evaluate unless the context
-    /// itself is retained), and all of them are evaluated in one batch.
+    /// itself is retained); contexts that continue the same start with the same tokens evaluate those tokens once
+    /// (`evaluateTree`).
     private func prepare(_ contexts: [[Int]], retaining: Bool = true, state: inout State) throws -> [(cache: KVCache, next: [Float])] {
         var results = [(cache: KVCache, next: [Float])?](repeating: nil, count: contexts.count)
-        var caches: [KVCache] = []
-        var requests: [EvaluationRequest] = []
+        var starts: [KVCache] = []
+        var startOf: [StartKey: Int] = [:]
+        var branches: [TreeBranch] = []
         var owners: [[Int]] = []
         var slotOf: [[Int]: Int] = [:]
         for (i, tokens) in contexts.enumerated() {
@@ -178,26 +180,105 @@ public final class TransformerLanguageModel: TokenLevelLanguageModel {
                 continue
             }
             let keep = min(bestLength, tokens.count - 1)
-            var cache = bestIndex.map { state.recent[$0].cache } ?? model.makeCache()
-            cache.trim(to: keep)
-            let rest = Array(tokens[keep...])
-            slotOf[tokens] = requests.count
+            let key = StartKey(entry: bestIndex ?? -1, length: keep)
+            let start: Int
+            if let known = startOf[key] {
+                start = known
+            } else {
+                var cache = bestIndex.map { state.recent[$0].cache } ?? model.makeCache()
+                cache.trim(to: keep)
+                start = starts.count
+                startOf[key] = start
+                starts.append(cache)
+            }
+            slotOf[tokens] = branches.count
             owners.append([i])
-            requests.append(EvaluationRequest(cache: caches.count, tokens: rest,
-                                              outputs: [OutputRequest(position: rest.count - 1, kind: .logProbabilities)]))
-            caches.append(cache)
+            branches.append(TreeBranch(start: start, tokens: tokens[keep...]))
         }
-        if !requests.isEmpty {
-            state.tokensEvaluated += requests.reduce(0) { $0 + $1.tokens.count }
-            let outputs = try Self.evaluate(model, requests, caches: &caches)
-            for (slot, request) in requests.enumerated() {
-                for i in owners[slot] { results[i] = (caches[request.cache], outputs[slot][0]) }
+        if !branches.isEmpty {
+            let outputs = try evaluateTree(branches, starts: starts, state: &state)
+            for (slot, output) in outputs.enumerated() {
+                for i in owners[slot] { results[i] = output }
             }
         }
         for (i, tokens) in contexts.enumerated() where retaining {
             remember(Entry(tokens: tokens, cache: results[i]!.cache, next: results[i]!.next), state: &state)
         }
         return results.map { $0! }
+    }
+
+    /// Identifies the cache a context starts from: a retained entry (−1: an empty cache) trimmed to a length.
+    private struct StartKey: Hashable {
+        var entry: Int
+        var length: Int
+    }
+
+    /// Distinct, non-empty tokens still to evaluate on a fork of `starts[start]`.
+    private struct TreeBranch {
+        var start: Int
+        var tokens: ArraySlice<Int>
+    }
+
+    /// Evaluates every branch on a fork of its start cache, as a token tree: in each round, branches from the same
+    /// cache that begin with the same token evaluate their longest common run once, on one fork, and continue
+    /// from it in the next round; a branch alone in its group is evaluated to its end. Reference scoring's
+    /// candidates (a BOS and the candidate's tokens after every context) and sibling contexts of one batch then
+    /// cost the tokens of their trie, not of every sequence. Every row computes exactly what it computes in one
+    /// pass (a cache extended in two steps holds the same keys and values), so results do not depend on how
+    /// sequences group.
+    private func evaluateTree(_ branches: [TreeBranch], starts: [KVCache], state: inout State) throws -> [(cache: KVCache, next: [Float])] {
+        var results = [(cache: KVCache, next: [Float])?](repeating: nil, count: branches.count)
+        var caches = starts
+        // (branch index, cache index, remaining tokens)
+        var pending = branches.enumerated().map { (branch: $0.offset, cache: $0.element.start, tokens: $0.element.tokens) }
+        while !pending.isEmpty {
+            var groups: [[Int]] = []
+            var groupOf: [GroupKey: Int] = [:]
+            for (p, item) in pending.enumerated() {
+                let key = GroupKey(cache: item.cache, token: item.tokens.first!)
+                if let g = groupOf[key] { groups[g].append(p) } else { groupOf[key] = groups.count; groups.append([p]) }
+            }
+            var roundCaches: [KVCache] = []
+            var requests: [EvaluationRequest] = []
+            // Per request: the branches that end where it ends, and those that continue from it.
+            var ending: [Int?] = []
+            var continuing: [[(branch: Int, tokens: ArraySlice<Int>)]] = []
+            for group in groups {
+                let first = pending[group[0]]
+                var shared = first.tokens.count
+                if group.count > 1 {
+                    for p in group.dropFirst() {
+                        shared = min(shared, Array(first.tokens).commonPrefixLength(with: Array(pending[p].tokens)))
+                    }
+                }
+                let run = Array(first.tokens.prefix(shared))
+                var ends: Int?
+                var rest: [(branch: Int, tokens: ArraySlice<Int>)] = []
+                for p in group {
+                    let item = pending[p]
+                    if item.tokens.count == shared { ends = item.branch } else { rest.append((item.branch, item.tokens.dropFirst(shared))) }
+                }
+                requests.append(EvaluationRequest(cache: roundCaches.count, tokens: run,
+                                                  outputs: ends == nil ? [] : [OutputRequest(position: run.count - 1, kind: .logProbabilities)]))
+                roundCaches.append(caches[first.cache])  // shares storage until the evaluation extends it
+                ending.append(ends)
+                continuing.append(rest)
+            }
+            state.tokensEvaluated += requests.reduce(0) { $0 + $1.tokens.count }
+            let outputs = try Self.evaluate(model, requests, caches: &roundCaches)
+            caches = roundCaches
+            pending = []
+            for r in requests.indices {
+                if let branch = ending[r] { results[branch] = (roundCaches[r], outputs[r][0]) }
+                for (branch, tokens) in continuing[r] { pending.append((branch, r, tokens)) }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    private struct GroupKey: Hashable {
+        var cache: Int
+        var token: Int
     }
 
     /// The most continuations evaluated (each on its own cache copy) at once.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SDSCMTestSupport
 import SDSCMTransformer
+import SDSCMEngine
 
 /// Outputs must not depend on how work was batched, forked or threaded: the causal layer's noise replay and
 /// "same seed, same bytes" rest on it.
@@ -66,6 +67,34 @@ import SDSCMTransformer
                 prefix.append(token)
             }
             #expect(scores.map(\.bitPattern) == expected.map(\.bitPattern))
+        }
+    }
+
+    /// Contexts of one batch that continue the same retained prefix with the same tokens (reference scoring's
+    /// candidates after a context) evaluate each shared run once, as a token tree, and every distribution is
+    /// bit-identical to the context's own evaluated from scratch. The token count must be the trie's size.
+    @Test(arguments: fixtures)
+    func sharedRunsOfABatchAreEvaluatedOnce(_ fixture: TinyModelTests.Fixture) throws {
+        let model = try TinyModelTests.model(fixture)
+        let ids = fixture.sequences[0].ids
+        let prefix = Array(ids.prefix(6))
+        // Branching at several depths, a context ending where others go on, one alone, and a duplicate.
+        let tails = [[1, 12, 40, 7], [1, 12, 40], [1, 12, 41, 9, 9], [1, 3], [2, 3], [1, 12, 40, 7, 8], [5], [1, 3]]
+        // One more leaves the retained prefix early: it starts from the prefix's first four tokens.
+        let early = Array(ids.prefix(4)) + [9, 9]
+        let contexts = tails.map { prefix + $0 } + [early]
+        var trie = Set<[Int]>()
+        for tail in tails { for k in 1...tail.count { trie.insert(Array(tail.prefix(k))) } }
+        for retaining in [false, true] {
+            let engine = TransformerLanguageModel(model: model)
+            _ = try engine.nextTokenLogProbabilities(after: [prefix])
+            let before = engine.tokensEvaluated
+            let shared = try engine.nextTokenLogProbabilities(after: contexts, retaining: retaining)
+            #expect(engine.tokensEvaluated - before == trie.count + 2, "\(trie.count + 2) trie tokens")
+            for (context, distribution) in zip(contexts, shared) {
+                let alone = try TransformerLanguageModel(model: model).nextTokenLogProbabilities(after: [context])[0]
+                #expect(distribution.map(\.bitPattern) == alone.map(\.bitPattern), "\(context)")
+            }
         }
     }
 

@@ -2,7 +2,10 @@
 # Benchmark generation speed: `sdscm benchmark` on the oncology configuration against the reference algorithm.
 #
 #   LLAMA_CPP_PYTHON=/path/to/python Tests/Scripts/bench-benchmark.sh [--units N] [--reference-units M] [--threads T] [--model FILE]
+#                                          [--config FILE] [--scoring sum|mean|reference]
 #
+# --config takes either configuration format (ours, or the reference repository's `setup_sequence_sample_space`, e.g.
+# its breast_cancer_config.json with --scoring reference); the scoring defaults to the configuration's.
 # SDSCM generates one dataset of N units (default 1000) with both counterfactual arms and all ground truth, and
 # reports seconds and tokens evaluated per unit (from its manifest). The reference algorithm (`sdscm.py`: for
 # every unit and variable, encode the parents' text and the prefix from scratch, score each candidate from that
@@ -11,15 +14,18 @@
 # LLAMA_CPP_PYTHON, a Python with llama-cpp-python 0.3.36 (see Tests/Tools/tokenizer-fixtures/make_expected.py).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-units=1000 reference_units=5 threads=2
+units=1000 reference_units=5 threads=2 scoring=""
 model="${SDSCM_MODELS:-$root/.models}/SmolLM2-135M-Instruct.Q4_1.gguf"
+config="$root/Examples/configs/oncology.json"
 while [ $# -gt 0 ]; do
     case "$1" in
         --units) units="$2"; shift 2 ;;
         --reference-units) reference_units="$2"; shift 2 ;;
         --threads) threads="$2"; shift 2 ;;
         --model) model="$2"; shift 2 ;;
-        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --config) config="$2"; shift 2 ;;
+        --scoring) scoring="$2"; shift 2 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench-benchmark: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -27,9 +33,8 @@ done
 (cd "$root" && swift build -c release --product sdscm >/dev/null)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-config="$root/Examples/configs/oncology.json"
 "$root/.build/release/sdscm" benchmark --config "$config" --model "$model" --datasets 1 --units "$units" --seed 1 \
-    --threads "$threads" --out "$work/out" >/dev/null 2>&1
+    --threads "$threads" ${scoring:+--scoring "$scoring"} --out "$work/out" >/dev/null 2>&1
 python3 - "$work/out/manifest.json" > "$work/sdscm.txt" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -51,6 +56,14 @@ import llama_cpp
 model_path, config_path, n_units, threads, ours = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 phrasing = [int(x) for x in sys.argv[6].split()]
 config = json.load(open(config_path))
+if "setup_sequence_sample_space" in config:
+    # The reference repository's format: same variables, parents by index, arms by candidate index.
+    space = config["setup_sequence_sample_space"]
+    variables = [{"name": v["variable_name"], "values": v["candidate_set"],
+                  "phrasings": v["possible_prefix_suffix_pairs"],
+                  "parents": [space[p]["variable_name"] for p in (v["parent_indices"] or [])]} for v in space]
+    config = {"variables": variables, "treatment": variables[config["index_of_intervention"]]["name"],
+              "outcome": variables[config["index_of_outcome"]]["name"]}
 variables = config["variables"]
 names = [v["name"] for v in variables]
 treatment, outcome = names.index(config["treatment"]), names.index(config["outcome"])
