@@ -15,13 +15,15 @@ import PackageDescription
 // dispatch, and a default x86_64 build targets SSE2, where kernels run at a third of the FMA peak and
 // `addingProduct` becomes a libm call. So on x86_64 we compile for Haswell-class CPUs (AVX2, FMA, F16C; every
 // x86_64 server since 2013) and define SDSCM_FMA so kernels use fused multiply-add. `SDSCM_PORTABLE=1` builds for
-// the baseline instead (slower; kernels then use separate multiply and add). arm64 has FMA in its baseline.
+// the baseline instead (slower; kernels then use separate multiply and add). `SDSCM_TARGET_CPU=native` (or any LLVM
+// CPU name: znver4, x86-64-v4, …) compiles for that CPU instead of Haswell, as llama.cpp's GGML_NATIVE does for
+// the build host; the binary then needs that CPU. arm64 has FMA in its baseline.
 // See Documentation/Performance.md, "Build flags".
 let portable = Context.environment["SDSCM_PORTABLE"].map { !$0.isEmpty && $0 != "0" } ?? false
 var computeSettings: [SwiftSetting] = []
 #if arch(x86_64)
 if !portable {
-    computeSettings = [.unsafeFlags(["-target-cpu", "haswell"]), .define("SDSCM_FMA")]
+    computeSettings = [.unsafeFlags(["-target-cpu", Context.environment["SDSCM_TARGET_CPU"] ?? "haswell"]), .define("SDSCM_FMA")]
 }
 #elseif arch(arm64)
 computeSettings = [.define("SDSCM_FMA")]
