@@ -10,20 +10,51 @@
 // Every target is prefixed SDSCM so that no module name collides with another package's (`Tokenizers`, …).
 
 import PackageDescription
+import Foundation
 
 // Compute settings for the modules with hot loops. Swift has no per-function target attributes or runtime
 // dispatch, and a default x86_64 build targets SSE2, where kernels run at a third of the FMA peak and
-// `addingProduct` becomes a libm call. So on x86_64 we compile for Haswell-class CPUs (AVX2, FMA, F16C; every
-// x86_64 server since 2013) and define SDSCM_FMA so kernels use fused multiply-add. `SDSCM_PORTABLE=1` builds for
-// the baseline instead (slower; kernels then use separate multiply and add). `SDSCM_TARGET_CPU=native` (or any LLVM
-// CPU name: znver4, x86-64-v4, …) compiles for that CPU instead of Haswell, as llama.cpp's GGML_NATIVE does for
-// the build host; the binary then needs that CPU. arm64 has FMA in its baseline.
-// See Documentation/Performance.md, "Build flags".
-let portable = Context.environment["SDSCM_PORTABLE"].map { !$0.isEmpty && $0 != "0" } ?? false
+// `addingProduct` becomes a libm call. SwiftPM compiles from source on the machine that runs the build, so, as
+// llama.cpp's GGML_NATIVE does, we compile for what that host has: on x86_64 for AVX-512 servers (`skylake-avx512`:
+// AVX-512 F/CD/BW/DQ/VL, every Intel server since 2017 and AMD since Zen 4) when /proc/cpuinfo lists avx512f and
+// avx512vl, with SDSCM_AVX512 defined (kernels then use register tiles that need AVX-512's 32 vector registers),
+// and otherwise for Haswell-class CPUs (AVX2, FMA, F16C; every x86_64 server since 2013). SDSCM_FMA makes kernels
+// use fused multiply-add. Either way every output keeps the same summation order, so both builds write the same
+// bytes. Environment switches: `SDSCM_TARGET_CPU=<LLVM CPU name>` (e.g. `haswell` for a binary that must run on
+// older machines, `native`, `znver4`; SDSCM_AVX512 is defined when the name is an AVX-512 CPU or `native` on an
+// AVX-512 host), `SDSCM_PORTABLE=1` builds for the baseline instead (slower; separate multiply and add). arm64 has
+// FMA in its baseline. See Documentation/Performance.md, "Build flags".
+let environment = Context.environment
+let portable = environment["SDSCM_PORTABLE"].map { !$0.isEmpty && $0 != "0" } ?? false
 var computeSettings: [SwiftSetting] = []
 #if arch(x86_64)
+/// Whether the building host has AVX-512 F and VL (Linux; elsewhere assumed absent).
+func hostHasAVX512() -> Bool {
+    #if os(Linux)
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+    let set = Set(flags.split(separator: " ").map(String.init))
+    return set.contains("avx512f") && set.contains("avx512vl")
+    #else
+    return false
+    #endif
+}
+/// LLVM CPU names with AVX-512 F and VL.
+let avx512CPUs: Set<String> = ["skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
+                                "icelake-server", "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids",
+                                "graniterapids", "znver4", "znver5"]
 if !portable {
-    computeSettings = [.unsafeFlags(["-target-cpu", Context.environment["SDSCM_TARGET_CPU"] ?? "haswell"]), .define("SDSCM_FMA")]
+    let cpu: String
+    let avx512: Bool
+    if let requested = environment["SDSCM_TARGET_CPU"], !requested.isEmpty {
+        cpu = requested
+        avx512 = avx512CPUs.contains(requested) || (requested == "native" && hostHasAVX512())
+    } else {
+        avx512 = hostHasAVX512()
+        cpu = avx512 ? "skylake-avx512" : "haswell"
+    }
+    computeSettings = [.unsafeFlags(["-target-cpu", cpu]), .define("SDSCM_FMA")]
+    if avx512 { computeSettings.append(.define("SDSCM_AVX512")) }
 }
 #elseif arch(arm64)
 computeSettings = [.define("SDSCM_FMA")]

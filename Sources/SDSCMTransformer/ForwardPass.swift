@@ -226,25 +226,36 @@ struct ForwardPass {
         model.pool.run(parts: parts) { part in
             let (q, out) = box.value
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxPosition + 1)
-            defer { scores.deallocate() }
+            let keys = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: maxPosition + 1)
+            let values = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: maxPosition + 1)
+            defer { scores.deallocate(); keys.deallocate(); values.deallocate() }
             for task in stride(from: part, to: tasks, by: parts) {
                 let row = task / heads, head = task % heads
                 let kvHead = head / group
                 let cache = caches[cacheOfRow[row]]
                 let position = positions[row]
                 let first = window.map { max(0, position - $0 + 1) } ?? 0
+                let count = position - first + 1
                 let query = q + row * heads * dimension + head * dimension
-                for j in first...position {
-                    let key = cache.pointer(layer: layer, value: false, position: j) + kvHead * dimension
-                    scores[j - first] = VectorMath.dot(query, key, count: dimension) * scale
+                for j in 0..<count {
+                    keys[j] = UnsafePointer(cache.pointer(layer: layer, value: false, position: first + j) + kvHead * dimension)
+                    values[j] = UnsafePointer(cache.pointer(layer: layer, value: true, position: first + j) + kvHead * dimension)
                 }
-                VectorMath.softmax(scores, count: position - first + 1)
-                let result = out + row * heads * dimension + head * dimension
-                result.initialize(repeating: 0, count: dimension)
-                for j in first...position {
-                    let value = cache.pointer(layer: layer, value: true, position: j) + kvHead * dimension
-                    VectorMath.addScaled(result, value, scores[j - first], count: dimension)
+                // Every score and every output element is summed in the same order as one key at a time would
+                // (VectorMath.dot, addScaled), so results do not depend on batching; the grouping only hides latency.
+                var j = 0
+                while j + 8 <= count {
+                    VectorMath.dot8(query, keys + j, count: dimension, into: scores + j)
+                    j += 8
                 }
+                while j < count {
+                    scores[j] = VectorMath.dot(query, keys[j], count: dimension)
+                    j += 1
+                }
+                for j in 0..<count { scores[j] *= scale }
+                VectorMath.softmax(scores, count: count)
+                VectorMath.weightedSum(values, weights: scores, count: count, dimension: dimension,
+                                       into: out + row * heads * dimension + head * dimension)
             }
         }
     }

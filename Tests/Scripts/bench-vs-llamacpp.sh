@@ -60,8 +60,13 @@ if [ ! -x "$bench" ]; then
     rm -rf "$work"
 fi
 
-(cd "$root" && swift build -c release --product sdscm >/dev/null)
-sdscm="$root/.build/release/sdscm"
+# SDSCM_BINARY: an sdscm built another way (e.g. SDSCM_TARGET_CPU=haswell in another scratch path) to compare.
+if [ -n "${SDSCM_BINARY:-}" ]; then
+    sdscm="$SDSCM_BINARY"
+else
+    (cd "$root" && swift build -c release --product sdscm >/dev/null)
+    sdscm="$root/.build/release/sdscm"
+fi
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT

@@ -37,10 +37,12 @@ package struct ComputePool: Sendable {
         withoutActuallyEscaping(body) { body in workers.run(parts: parts, body) }
     }
 
-    /// Splits `0..<count` into at most `threads` contiguous ranges whose bounds are multiples of `alignment`.
-    package func ranges(_ count: Int, alignment: Int = 1) -> [Range<Int>] {
+    /// Splits `0..<count` into at most `threads · perThread` contiguous ranges whose bounds are multiples of
+    /// `alignment`. More parts than threads let a thread that woke late or ran slower take fewer of them (parts
+    /// are handed out one at a time), instead of the others spinning at the barrier.
+    package func ranges(_ count: Int, alignment: Int = 1, perThread: Int = 1) -> [Range<Int>] {
         let units = (count + alignment - 1) / alignment
-        let parts = max(1, min(threads, units))
+        let parts = max(1, min(threads * perThread, units))
         return (0..<parts).map { part in
             let start = min(count, units * part / parts * alignment)
             let end = min(count, units * (part + 1) / parts * alignment)

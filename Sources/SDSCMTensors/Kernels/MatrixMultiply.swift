@@ -74,7 +74,7 @@ enum MatrixMultiply {
         // few hundred thousand parameters decoding one token), so small groups run on the calling thread. The
         // split never changes results: every output is computed the same way in any part.
         let work = jobs.reduce(0) { $0 + $1.columns } * k * inputRows
-        let ranges = work < 1 << 17 ? jobs.map { [0..<$0.columns] } : jobs.map { pool.ranges($0.columns, alignment: panel) }
+        let ranges = work < 1 << 17 ? jobs.map { [0..<$0.columns] } : jobs.map { pool.ranges($0.columns, alignment: panel, perThread: 4) }
         let parts = ranges.map(\.count).max() ?? 1
         let box = UncheckedSendable((jobs, inputs, corrections))
         pool.run(parts: parts) { part in
@@ -179,8 +179,9 @@ enum MatrixMultiply {
         ) -> SIMD8<Float> {
             multiplyAdd(multiplyAdd(multiplyAdd(multiplyAdd(acc, x0, w.0), x1, w.1), x2, w.2), x3, w.3)
         }
-        // Two weight rows at a time: with four, the broadcast scales and accumulators spilled to the stack.
         var column = columns.lowerBound
+        // Two weight rows at a time: with four, the broadcast scales and accumulators spilled to the stack (AVX2;
+        // with AVX-512's registers four rows measured no faster: decoding, not loading, bounds this loop).
         while column + 2 <= columns.upperBound {
             let r0 = weights.row(rows?[column] ?? column), r1 = weights.row(rows?[column + 1] ?? column + 1)
             var c0 = SIMD8<Float>(), c1 = SIMD8<Float>()
@@ -214,6 +215,14 @@ enum MatrixMultiply {
     ) {
         var m = 0
         if width == 8 {
+            #if SDSCM_AVX512
+            // 32 vector registers: six rows of A × four weight rows keep 24 accumulators in flight.
+            while m + 6 <= inputRows {
+                tile6x4(input + m * k, k, panel, output + m * outputStride, outputStride)
+                tile6x4(input + m * k, k, panel + 4 * k, output + m * outputStride + 4, outputStride)
+                m += 6
+            }
+            #endif
             while m + 4 <= inputRows {
                 for pair in stride(from: 0, to: 8, by: 2) {
                     tile4x2(input + m * k, k, panel + pair * k, output + m * outputStride + pair, outputStride)
@@ -289,6 +298,59 @@ enum MatrixMultiply {
         c[2 * ldc] = finish(c20, a2, w0, k); c[2 * ldc + 1] = finish(c21, a2, w1, k)
         c[3 * ldc] = finish(c30, a3, w0, k); c[3 * ldc + 1] = finish(c31, a3, w1, k)
     }
+
+    #if SDSCM_AVX512
+    /// Six rows of A × four weight rows: 24 accumulators, 10 loads per 24 multiply-adds (AVX-512's 32 registers;
+    /// with AVX2's 16 it would spill).
+    @inline(__always)
+    static func tile6x4(
+        _ a: UnsafePointer<Float>, _ k: Int, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        _ ldc: Int
+    ) {
+        var acc = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(),
+                   SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(),
+                   SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(),
+                   SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+        let w0 = w, w1 = w + k, w2 = w + 2 * k, w3 = w + 3 * k
+        var index = 0
+        let end = k & ~7
+        while index < end {
+            let x0 = load(w0, index), x1 = load(w1, index), x2 = load(w2, index), x3 = load(w3, index)
+            var r = load(a, index)
+            acc.0 = multiplyAdd(acc.0, r, x0); acc.1 = multiplyAdd(acc.1, r, x1)
+            acc.2 = multiplyAdd(acc.2, r, x2); acc.3 = multiplyAdd(acc.3, r, x3)
+            r = load(a + k, index)
+            acc.4 = multiplyAdd(acc.4, r, x0); acc.5 = multiplyAdd(acc.5, r, x1)
+            acc.6 = multiplyAdd(acc.6, r, x2); acc.7 = multiplyAdd(acc.7, r, x3)
+            r = load(a + 2 * k, index)
+            acc.8 = multiplyAdd(acc.8, r, x0); acc.9 = multiplyAdd(acc.9, r, x1)
+            acc.10 = multiplyAdd(acc.10, r, x2); acc.11 = multiplyAdd(acc.11, r, x3)
+            r = load(a + 3 * k, index)
+            acc.12 = multiplyAdd(acc.12, r, x0); acc.13 = multiplyAdd(acc.13, r, x1)
+            acc.14 = multiplyAdd(acc.14, r, x2); acc.15 = multiplyAdd(acc.15, r, x3)
+            r = load(a + 4 * k, index)
+            acc.16 = multiplyAdd(acc.16, r, x0); acc.17 = multiplyAdd(acc.17, r, x1)
+            acc.18 = multiplyAdd(acc.18, r, x2); acc.19 = multiplyAdd(acc.19, r, x3)
+            r = load(a + 5 * k, index)
+            acc.20 = multiplyAdd(acc.20, r, x0); acc.21 = multiplyAdd(acc.21, r, x1)
+            acc.22 = multiplyAdd(acc.22, r, x2); acc.23 = multiplyAdd(acc.23, r, x3)
+            index &+= 8
+        }
+        let rows = (a, a + k, a + 2 * k, a + 3 * k, a + 4 * k, a + 5 * k)
+        c[0] = finish(acc.0, rows.0, w0, k); c[1] = finish(acc.1, rows.0, w1, k)
+        c[2] = finish(acc.2, rows.0, w2, k); c[3] = finish(acc.3, rows.0, w3, k)
+        c[ldc] = finish(acc.4, rows.1, w0, k); c[ldc + 1] = finish(acc.5, rows.1, w1, k)
+        c[ldc + 2] = finish(acc.6, rows.1, w2, k); c[ldc + 3] = finish(acc.7, rows.1, w3, k)
+        c[2 * ldc] = finish(acc.8, rows.2, w0, k); c[2 * ldc + 1] = finish(acc.9, rows.2, w1, k)
+        c[2 * ldc + 2] = finish(acc.10, rows.2, w2, k); c[2 * ldc + 3] = finish(acc.11, rows.2, w3, k)
+        c[3 * ldc] = finish(acc.12, rows.3, w0, k); c[3 * ldc + 1] = finish(acc.13, rows.3, w1, k)
+        c[3 * ldc + 2] = finish(acc.14, rows.3, w2, k); c[3 * ldc + 3] = finish(acc.15, rows.3, w3, k)
+        c[4 * ldc] = finish(acc.16, rows.4, w0, k); c[4 * ldc + 1] = finish(acc.17, rows.4, w1, k)
+        c[4 * ldc + 2] = finish(acc.18, rows.4, w2, k); c[4 * ldc + 3] = finish(acc.19, rows.4, w3, k)
+        c[5 * ldc] = finish(acc.20, rows.5, w0, k); c[5 * ldc + 1] = finish(acc.21, rows.5, w1, k)
+        c[5 * ldc + 2] = finish(acc.22, rows.5, w2, k); c[5 * ldc + 3] = finish(acc.23, rows.5, w3, k)
+    }
+    #endif
 
     /// One row of A × eight weight rows (the decode shape: eight independent accumulators hide FMA latency).
     @inline(__always)

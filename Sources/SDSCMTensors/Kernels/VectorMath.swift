@@ -183,6 +183,66 @@ package enum VectorMath {
         MatrixMultiply.dot(a, b, count)
     }
 
+    /// The dot products of `a` with eight vectors, each bit-identical to `dot(a, b[i], count:)` (same 8-lane order,
+    /// same reduction), interleaved so that eight independent accumulators hide the multiply-add latency that a
+    /// single dot product waits on.
+    @inline(__always)
+    package static func dot8(_ a: UnsafePointer<Float>, _ b: UnsafePointer<UnsafePointer<Float>>, count: Int,
+                             into result: UnsafeMutablePointer<Float>) {
+        let b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7]
+        var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>(), c3 = SIMD8<Float>()
+        var c4 = SIMD8<Float>(), c5 = SIMD8<Float>(), c6 = SIMD8<Float>(), c7 = SIMD8<Float>()
+        var i = 0
+        let end = count & ~7
+        while i < end {
+            let x = load(a, i)
+            c0 = multiplyAdd(c0, x, load(b0, i)); c1 = multiplyAdd(c1, x, load(b1, i))
+            c2 = multiplyAdd(c2, x, load(b2, i)); c3 = multiplyAdd(c3, x, load(b3, i))
+            c4 = multiplyAdd(c4, x, load(b4, i)); c5 = multiplyAdd(c5, x, load(b5, i))
+            c6 = multiplyAdd(c6, x, load(b6, i)); c7 = multiplyAdd(c7, x, load(b7, i))
+            i &+= 8
+        }
+        result[0] = MatrixMultiply.finish(c0, a, b0, count); result[1] = MatrixMultiply.finish(c1, a, b1, count)
+        result[2] = MatrixMultiply.finish(c2, a, b2, count); result[3] = MatrixMultiply.finish(c3, a, b3, count)
+        result[4] = MatrixMultiply.finish(c4, a, b4, count); result[5] = MatrixMultiply.finish(c5, a, b5, count)
+        result[6] = MatrixMultiply.finish(c6, a, b6, count); result[7] = MatrixMultiply.finish(c7, a, b7, count)
+    }
+
+    /// `result = Σ_j weights[j] · vectors[j]` (j = 0..<count, each of `dimension` floats), bit-identical to zeroing
+    /// `result` and calling `addScaled` for j in order, but with up to 64 result elements held in registers across
+    /// all j: eight independent accumulators instead of a load-add-store chain through memory per j.
+    @inline(__always)
+    package static func weightedSum(_ vectors: UnsafePointer<UnsafePointer<Float>>, weights: UnsafePointer<Float>,
+                                    count: Int, dimension: Int, into result: UnsafeMutablePointer<Float>) {
+        var d = 0
+        while d + 64 <= dimension {
+            var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>(), c3 = SIMD8<Float>()
+            var c4 = SIMD8<Float>(), c5 = SIMD8<Float>(), c6 = SIMD8<Float>(), c7 = SIMD8<Float>()
+            for j in 0..<count {
+                let v = vectors[j] + d, w = SIMD8<Float>(repeating: weights[j])
+                c0 = multiplyAdd(c0, w, load(v, 0)); c1 = multiplyAdd(c1, w, load(v, 8))
+                c2 = multiplyAdd(c2, w, load(v, 16)); c3 = multiplyAdd(c3, w, load(v, 24))
+                c4 = multiplyAdd(c4, w, load(v, 32)); c5 = multiplyAdd(c5, w, load(v, 40))
+                c6 = multiplyAdd(c6, w, load(v, 48)); c7 = multiplyAdd(c7, w, load(v, 56))
+            }
+            store(c0, result, d); store(c1, result, d + 8); store(c2, result, d + 16); store(c3, result, d + 24)
+            store(c4, result, d + 32); store(c5, result, d + 40); store(c6, result, d + 48); store(c7, result, d + 56)
+            d += 64
+        }
+        while d + 8 <= dimension {
+            var c = SIMD8<Float>()
+            for j in 0..<count { c = multiplyAdd(c, SIMD8<Float>(repeating: weights[j]), load(vectors[j] + d, 0)) }
+            store(c, result, d)
+            d += 8
+        }
+        while d < dimension {
+            var c: Float = 0
+            for j in 0..<count { c = multiplyAdd(c, weights[j], vectors[j][d]) }
+            result[d] = c
+            d += 1
+        }
+    }
+
     /// y += alpha · x.
     @inline(__always)
     package static func addScaled(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ alpha: Float, count: Int) {
