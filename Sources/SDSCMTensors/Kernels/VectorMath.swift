@@ -12,7 +12,9 @@ package enum VectorMath {
         // Each comparison mask is formed once and used once: a mask kept alive across the polynomial is
         // materialised lane by lane through memory (measured: exp took 5× longer).
         let low = SIMD8<Float>(repeating: -87.33), high = SIMD8<Float>(repeating: 88.72)
-        let clamped = pointwiseMin(pointwiseMax(x, low), high)
+        // Clamped with masks rather than `pointwiseMin/Max`, which stay outlined generic calls (same values, NaN
+        // included).
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         // n = round(x / ln 2) with the 1.5·2^23 trick (exact for |n| < 2^22).
         let magic = SIMD8<Float>(repeating: 12_582_912)
         let shifted = multiplyAdd(magic, clamped, SIMD8(repeating: 1.442_695_040_888_963_4))
