@@ -206,56 +206,62 @@ struct ForwardPass {
         }
     }
 
-    /// Causal attention of every row over its own cache, one (row, head) pair per task. With a `window`, a row
-    /// at position p sees only positions p − window + 1 … p (older keys stay in the cache but are masked, as
-    /// llama.cpp's sliding-window layers do).
+    /// Causal attention of every row over its own cache, one (row, key/value head) pair per task: the query heads
+    /// that share a key/value head read each block of keys while it is in L1. With a `window`, a row at position p
+    /// sees only positions p − window + 1 … p (older keys stay in the cache but are masked, as llama.cpp's
+    /// sliding-window layers do).
     private func attend(queries: Buffer, layer: Int, window: Int?, caches: [KVCache], into output: Buffer) {
         let c = model.configuration
         let heads = c.headCount, dimension = c.headDimension
-        let group = c.headCount / c.keyValueHeadCount
+        let kvHeads = c.keyValueHeadCount
+        let group = heads / kvHeads
         let scale = c.attentionScale
-        let tasks = tokens.count * heads
+        let tasks = tokens.count * kvHeads
         // Tasks are dealt round-robin: later rows attend over longer prefixes, so contiguous ranges would leave
         // the last thread with most of the work.
         let maxPosition = positions.max() ?? 0
         // Attention over a few short prefixes is cheaper than waking the workers.
-        let work = tasks * (maxPosition + 1) * dimension
+        let work = tokens.count * heads * (maxPosition + 1) * dimension
         let parts = work < 1 << 15 ? 1 : min(model.pool.threads, tasks)
         let positions = self.positions, cacheOfRow = self.cacheOfRow
         let box = UncheckedSendable((queries.pointer, output.pointer))
         model.pool.run(parts: parts) { part in
             let (q, out) = box.value
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxPosition + 1)
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: group * (maxPosition + 1))
             let keys = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: maxPosition + 1)
             let values = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: maxPosition + 1)
             defer { scores.deallocate(); keys.deallocate(); values.deallocate() }
             for task in stride(from: part, to: tasks, by: parts) {
-                let row = task / heads, head = task % heads
-                let kvHead = head / group
+                let row = task / kvHeads, kvHead = task % kvHeads
                 let cache = caches[cacheOfRow[row]]
                 let position = positions[row]
                 let first = window.map { max(0, position - $0 + 1) } ?? 0
                 let count = position - first + 1
-                let query = q + row * heads * dimension + head * dimension
                 for j in 0..<count {
                     keys[j] = UnsafePointer(cache.pointer(layer: layer, value: false, position: first + j) + kvHead * dimension)
                     values[j] = UnsafePointer(cache.pointer(layer: layer, value: true, position: first + j) + kvHead * dimension)
                 }
                 // Every score and every output element is summed in the same order as one key at a time would
-                // (VectorMath.dot, addScaled), so results do not depend on batching; the grouping only hides latency.
+                // (VectorMath.dot, addScaled), so results do not depend on batching; the grouping only hides
+                // latency and reuses loaded keys.
+                let firstHead = kvHead * group
                 var j = 0
                 while j + 8 <= count {
-                    VectorMath.dot8(query, keys + j, count: dimension, into: scores + j)
+                    for h in 0..<group {
+                        let query = q + row * heads * dimension + (firstHead + h) * dimension
+                        VectorMath.dot8(query, keys + j, count: dimension, into: scores + h * count + j)
+                    }
                     j += 8
                 }
-                while j < count {
-                    scores[j] = VectorMath.dot(query, keys[j], count: dimension)
-                    j += 1
+                for h in 0..<group {
+                    let query = q + row * heads * dimension + (firstHead + h) * dimension
+                    let headScores = scores + h * count
+                    for k in j..<count { headScores[k] = VectorMath.dot(query, keys[k], count: dimension) }
+                    for k in 0..<count { headScores[k] *= scale }
+                    VectorMath.softmax(headScores, count: count)
+                    VectorMath.weightedSum(values, weights: headScores, count: count, dimension: dimension,
+                                           into: out + row * heads * dimension + (firstHead + h) * dimension)
                 }
-                for j in 0..<count { scores[j] *= scale }
-                VectorMath.softmax(scores, count: count)
-                VectorMath.weightedSum(values, weights: scores, count: count, dimension: dimension,
-                                       into: out + row * heads * dimension + head * dimension)
             }
         }
     }
