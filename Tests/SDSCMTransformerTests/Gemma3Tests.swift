@@ -69,12 +69,8 @@ import SDSCMTransformer
     func matchesFloat64Reference(_ fixture: Fixture) throws {
         let model = try Self.model(fixture.file)
         for sequence in fixture.sequences {
-            let logits = try TinyModelTests.allLogits(model, sequence.ids)
-            #expect(logits.count == sequence.reference.count)
-            let scale = max(1, sequence.reference.map { abs($0) }.max() ?? 0)
-            let error = zip(logits, sequence.reference).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(error <= 1e-4 * scale, "max |Δ| \(error) vs reference (scale \(scale))")
-            print("\(fixture.testDescription), \(sequence.ids.count) tokens: max |Δ logit| vs float64 = \(error) (scale \(scale))")
+            try TinyModelTests.expectWithinLlamaCppsSpread(model, sequence, vocabulary: Self.vocabularySize,
+                                                           label: fixture.testDescription)
         }
     }
 
@@ -168,30 +164,12 @@ import SDSCMTransformer
 
     // MARK: Gemma-3-270M
 
-    struct Goldens: Decodable {
-        struct Entry: Decodable { let id: Int; let logprob: Double }
-        struct Case: Decodable {
-            let prompt: String
-            let ids: [Int]
-            let top: [Entry]
-            let default_config_top: [Entry]
-            let dequantized_f32_top: [Entry]
-        }
-        let cases: [Case]
-    }
+    static let gate = RealModelGate(.gemma3, filter: "Gemma3")
+    static let path = gate.path
+    static let enabled = gate.enabled
+    static let reason = gate.reason
 
-    static let path = Fixtures.fetched(.gemma3)
-    #if DEBUG
-    static let enabled = false
-    static let reason = Comment(rawValue: "runs in release builds only (swift test -c release --filter Gemma3)")
-    #else
-    static let enabled = path != nil
-    static let reason = Comment(rawValue: Fixtures.missingReason(.gemma3))
-    #endif
-
-    static func goldens() throws -> Goldens {
-        try JSONDecoder().decode(Goldens.self, from: Data(contentsOf: Fixtures.directory.appendingPathComponent("gemma3-llamacpp-logprobs.json")))
-    }
+    static func goldens() throws -> LlamaCppGoldens { try .load("gemma3-llamacpp-logprobs.json") }
 
     /// The real file's hyper-parameters (cheap: metadata only, so it runs in debug builds too).
     @Test(.enabled(if: path != nil, Comment(rawValue: Fixtures.missingReason(.gemma3))))
@@ -207,7 +185,7 @@ import SDSCMTransformer
 
     /// Top-5 log-probabilities of every golden prompt under `model`: (worst |Δ| on `entries`' top 5, prompts whose
     /// most likely token differs).
-    static func compare(_ model: TransformerModel, _ entries: (Goldens.Case) -> [Goldens.Entry]) throws
+    static func compare(_ model: TransformerModel, _ entries: (LlamaCppGoldens.Case) -> [LlamaCppGoldens.Entry]) throws
         -> (worst: Double, topOneMisses: [String]) {
         var worst = 0.0
         var misses: [String] = []

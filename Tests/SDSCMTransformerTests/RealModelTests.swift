@@ -6,30 +6,12 @@ import SDSCMTransformer
 /// SmolLM2-135M-Instruct Q4_1 against llama.cpp (Tests/Tools/real-model/make_goldens.py). A full forward of a 30-layer
 /// model takes minutes in a debug build, so these run in release builds (`swift test -c release`, as CI does).
 @Suite struct RealModelTests {
-    struct Goldens: Decodable {
-        struct Entry: Decodable { let id: Int; let logprob: Double }
-        struct Case: Decodable {
-            let prompt: String
-            let ids: [Int]
-            let top: [Entry]
-            let default_config_top: [Entry]
-            let dequantized_f32_top: [Entry]
-        }
-        let cases: [Case]
-    }
+    static let gate = RealModelGate(.smolLM2, filter: "TransformerTests")
+    static let path = gate.path
+    static let enabled = gate.enabled
+    static let reason = gate.reason
 
-    static let path = Fixtures.fetched(.smolLM2)
-    #if DEBUG
-    static let enabled = false
-    static let reason = Comment(rawValue: "runs in release builds only (swift test -c release --filter TransformerTests)")
-    #else
-    static let enabled = path != nil
-    static let reason = Comment(rawValue: Fixtures.missingReason(.smolLM2))
-    #endif
-
-    static func goldens() throws -> Goldens {
-        try JSONDecoder().decode(Goldens.self, from: Data(contentsOf: Fixtures.directory.appendingPathComponent("smollm2-llamacpp-logprobs.json")))
-    }
+    static func goldens() throws -> LlamaCppGoldens { try .load("smollm2-llamacpp-logprobs.json") }
 
     static func logProbabilities(_ model: TransformerModel, _ ids: [Int]) throws -> [Float] {
         var cache = model.makeCache()

@@ -91,19 +91,7 @@ import SDSCMTransformer
     func staysWithinLlamaCppsOwnSpread(_ fixture: Fixture) throws {
         let model = try Self.model(fixture)
         for sequence in fixture.sequences {
-            let logits = try Self.allLogits(model, sequence.ids)
-            let tolerance = 1.1 * max(sequence.llamaCppSpread, sequence.referenceVersusLlamaCpp) + 1e-3
-            let error = zip(logits, sequence.llamaCpp).map { Double(abs($0 - $1)) }.max() ?? .infinity
-            #expect(error <= tolerance, "max |Δ| \(error) vs llama.cpp, tolerance \(tolerance)")
-            // And the same most likely next token wherever llama.cpp's own margin exceeds the tolerance.
-            let vocabulary = Self.vocabularySize
-            for position in sequence.ids.indices {
-                let ours = Array(logits[(position * vocabulary)..<((position + 1) * vocabulary)])
-                let theirs = Array(sequence.llamaCpp[(position * vocabulary)..<((position + 1) * vocabulary)])
-                let sorted = theirs.sorted(by: >)
-                guard Double(sorted[0] - sorted[1]) > 2 * tolerance else { continue }
-                #expect(ours.firstIndex(of: ours.max()!) == theirs.firstIndex(of: sorted[0]), "position \(position)")
-            }
+            try Self.expectWithinLlamaCppsSpread(model, sequence, vocabulary: Self.vocabularySize, label: fixture.testDescription)
         }
     }
 }

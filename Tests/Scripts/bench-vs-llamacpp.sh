@@ -2,18 +2,19 @@
 # Model throughput, SDSCM against llama.cpp on the same model and thread count, in one run.
 #
 #   Tests/Scripts/bench-vs-llamacpp.sh [--model FILE.gguf] [--threads N] [--prompt-tokens P] [--gen-tokens G]
-#                                [--repetitions R] [--rounds K]
+#                                [--repetitions R] [--rounds K] [--requantize TYPE]
 #
 # Builds llama.cpp's llama-bench once from the llama-cpp-python==0.3.36 source archive (CPU backend, native CPU
 # flags; about 8 minutes on 2 cores) into $SDSCM_CACHE/llama.cpp-0.3.36 (default .cache at the package root,
 # git-ignored); cmake comes from pip into a private virtual environment there. Then alternates K rounds (default 3)
 # of `llama-bench` and `sdscm bench` with the same settings, and prints the median tokens/s of each, the ratios
 # (SDSCM / llama.cpp) and SDSCM's peak RSS against the model's size. Defaults: SmolLM2 Q4_1, 2 threads, pp256, tg32,
-# 5 repetitions per round.
+# 5 repetitions per round. --requantize Q8_0 (or any llama-quantize type) first re-quantizes the model with
+# llama.cpp's llama-quantize (built alongside llama-bench) into the cache and measures that file instead.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 model="${SDSCM_MODELS:-$root/.models}/SmolLM2-135M-Instruct.Q4_1.gguf"
-threads=2 prompt=256 gen=32 reps=5 rounds=3
+threads=2 prompt=256 gen=32 reps=5 rounds=3 requantize=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --model) model="$2"; shift 2 ;;
@@ -22,7 +23,8 @@ while [ $# -gt 0 ]; do
         --gen-tokens) gen="$2"; shift 2 ;;
         --repetitions) reps="$2"; shift 2 ;;
         --rounds) rounds="$2"; shift 2 ;;
-        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --requantize) requantize="$2"; shift 2 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench-vs-llamacpp: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -33,8 +35,9 @@ SDIST_NAME="llama_cpp_python-0.3.36.tar.gz"
 SDIST_SHA256="832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e"
 cache="${SDSCM_CACHE:-$root/.cache}/llama.cpp-0.3.36"
 bench="$cache/bin/llama-bench"
+quantize="$cache/bin/llama-quantize"
 
-if [ ! -x "$bench" ]; then
+if [ ! -x "$bench" ] || { [ -n "$requantize" ] && [ ! -x "$quantize" ]; }; then
     echo "bench-vs-llamacpp: building llama-bench from the llama-cpp-python 0.3.36 source archive (once)" >&2
     mkdir -p "$cache"
     work="$cache/work"
@@ -53,11 +56,19 @@ if [ ! -x "$bench" ]; then
     cmake -S "$source_dir" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF \
         -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_OPENSSL=OFF \
         -DLLAMA_BUILD_TOOLS=ON >"$work/configure.log" 2>&1
-    cmake --build "$work/build" --target llama-bench -j "$(nproc 2>/dev/null || echo 2)" >"$work/build.log" 2>&1 \
+    cmake --build "$work/build" --target llama-bench llama-quantize -j "$(nproc 2>/dev/null || echo 2)" >"$work/build.log" 2>&1 \
         || { tail -30 "$work/build.log" >&2; exit 1; }
     mkdir -p "$cache/bin"
     cp "$work/build/bin/llama-bench" "$bench"
+    cp "$work/build/bin/llama-quantize" "$quantize"
     rm -rf "$work"
+fi
+
+if [ -n "$requantize" ]; then
+    requantized="$cache/$(basename "$model" .gguf)-$requantize.gguf"
+    [ -f "$requantized" ] || "$quantize" --allow-requantize "$model" "$requantized" "$requantize" >/dev/null 2>&1 \
+        || { echo "bench-vs-llamacpp: llama-quantize to $requantize failed" >&2; exit 1; }
+    model="$requantized"
 fi
 
 # SDSCM_BINARY: an sdscm built another way (e.g. SDSCM_TARGET_CPU=haswell in another scratch path) to compare.

@@ -10,8 +10,9 @@ their defaults for seeds 42 (the default) and 0..4: each seed's ATE (the mean CA
 mean CATE over the seeds (rounded to 1e-6), and each seed's CATE correlation with the mean of the other seeds, so the
 tests can check that SDSCM's nets land within catenets' own seed-to-seed spread.
 """
-import csv, importlib.metadata, json, pathlib, sys
+import importlib.metadata, json, pathlib, sys
 import numpy as np
+from released_csvs import released
 import jax
 from catenets.models.jax import TNet, SNet1
 
@@ -19,16 +20,9 @@ SEEDS = (42, 0, 1, 2, 3, 4)
 
 def cases(folder, count):
     out = {}
-    paths = sorted(folder.glob("gpt2_bcancer_*.csv"), key=lambda p: int(p.stem.split("_")[-1]))[:count]
-    for path in paths:
-        rows = list(csv.reader(open(path)))
-        header, body = rows[0], np.array(rows[1:], dtype=float)
-        col = {name: i for i, name in enumerate(header)}
-        y, z = body[:, col["logP(X13=0)"]], body[:, col["X12"]]
-        ite = body[:, col["logP(X13=0)|do(X12=1)"]] - body[:, col["logP(X13=0)|do(X12=0)"]]
+    for stem, y, z, ite, views in released(folder, count):
         entry = {"sate": float(ite.mean())}
-        for view, first in (("all", 0), ("hidden", 4)):
-            x = body[:, [col[f"X{i}"] for i in range(first, 12)]]
+        for view, x in views.items():
             entry[view] = {}
             for key, model in (("tnet", TNet), ("tarnet", SNet1)):
                 cates = np.array([np.asarray(model(seed=seed).fit(x, y, z).predict(x), dtype=float).ravel() for seed in SEEDS])
@@ -37,8 +31,8 @@ def cases(folder, count):
                 entry[view][key] = {"seeds": [{"seed": seed, "ate": float(c.mean()), "cate_sd": float(c.std())}
                                               for seed, c in zip(SEEDS, cates)],
                                     "mean_cate": [round(float(v), 6) for v in mean], "loo_correlation": loo}
-                print(path.stem, view, key, [round(float(c.mean()), 5) for c in cates], file=sys.stderr, flush=True)
-        out[path.stem] = entry
+                print(stem, view, key, [round(float(c.mean()), 5) for c in cates], file=sys.stderr, flush=True)
+        out[stem] = entry
     return out
 
 def main():

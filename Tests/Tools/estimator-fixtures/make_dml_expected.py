@@ -14,8 +14,9 @@ with per-unit standard errors sqrt(phi' V phi) and the ATE's sqrt(phibar' V phib
 discrete_outcome=False) and LinearDRLearner(discrete_outcome=False) as the paper calls them, for five random_state
 seeds: ate, the 95% ate_interval, and the CATE R2 in the paper's orientation.
 """
-import csv, json, pathlib, sys
+import json, pathlib, sys
 import numpy as np
+from released_csvs import released
 
 def hc1(z, e):
     n, k = z.shape
@@ -47,15 +48,9 @@ def reference(folder, files):
     from econml.dr import LinearDRLearner
     from sklearn.metrics import r2_score
     out = {}
-    for path in sorted(folder.glob("gpt2_bcancer_*.csv"), key=lambda p: int(p.stem.split("_")[-1]))[:files]:
-        rows = list(csv.reader(open(path)))
-        body = np.array(rows[1:], dtype=float)
-        col = {name: i for i, name in enumerate(rows[0])}
-        y, z = body[:, col["logP(X13=0)"]], body[:, col["X12"]]
-        ite = body[:, col["logP(X13=0)|do(X12=1)"]] - body[:, col["logP(X13=0)|do(X12=0)"]]
+    for stem, y, z, ite, views in released(folder, files):
         entry = {"sate": float(ite.mean())}
-        for view, first in (("all", 0), ("hidden", 4)):
-            x = body[:, [col[f"X{i}"] for i in range(first, 12)]]
+        for view, x in views.items():
             entry[view] = {}
             for name, make in (("linear_dml", lambda s: LinearDML(discrete_treatment=True, discrete_outcome=False, random_state=s)),
                                ("linear_dr", lambda s: LinearDRLearner(discrete_outcome=False, random_state=s))):
@@ -67,8 +62,8 @@ def reference(folder, files):
                     runs.append({"ate": float(model.ate(X=x)), "lower": float(lower), "upper": float(upper),
                                  "cate_r2_paper": float(r2_score(cate, ite))})
                 entry[view][name] = runs
-        out[path.stem] = entry
-        print(path.stem, file=sys.stderr)
+        out[stem] = entry
+        print(stem, file=sys.stderr)
     return out
 
 def main():

@@ -13,8 +13,9 @@ RandomForestRegressor() for five seeds: the RF ATE (mean of f(x,1) - f(x,0)) and
 and their CATE R2 in the paper's orientation, so the tests can check that SDSCM's forests land within scikit-learn's
 own seed-to-seed spread.
 """
-import csv, json, pathlib, sys
+import json, pathlib, sys
 import numpy as np
+from released_csvs import released
 import sklearn
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.ensemble import RandomForestRegressor
@@ -44,15 +45,9 @@ def tree_cases():
 
 def forest_cases(folder):
     out = {}
-    for path in sorted(folder.glob("gpt2_bcancer_*.csv"), key=lambda p: int(p.stem.split("_")[-1])):
-        rows = list(csv.reader(open(path)))
-        header, body = rows[0], np.array(rows[1:], dtype=float)
-        col = {name: i for i, name in enumerate(header)}
-        y, z = body[:, col["logP(X13=0)"]], body[:, col["X12"]]
-        ite = body[:, col["logP(X13=0)|do(X12=1)"]] - body[:, col["logP(X13=0)|do(X12=0)"]]
+    for stem, y, z, ite, views in released(folder):
         entry = {"sate": float(ite.mean())}
-        for view, first in (("all", 0), ("hidden", 4)):
-            x = body[:, [col[f"X{i}"] for i in range(first, 12)]]
+        for view, x in views.items():
             rf, ft = [], []
             for seed in SEEDS:
                 forest = RandomForestRegressor(random_state=seed).fit(np.column_stack([x, z]), y)
@@ -63,7 +58,7 @@ def forest_cases(folder):
                 cate = mu1.predict(x) - mu0.predict(x)
                 ft.append({"ate": float(cate.mean()), "cate_r2_paper": float(r2_score(cate, ite))})
             entry[view] = {"rf": rf, "forest_t": ft}
-        out[path.stem] = entry
+        out[stem] = entry
     return out
 
 def main():

@@ -10,8 +10,9 @@ econml.grf.CausalForest() fitted on (X, T, Y) as the paper does (ATE = mean pred
 half-width), CausalForestDML(discrete_treatment=True, discrete_outcome=False) and ForestDRLearner(discrete_outcome=False)
 (ate, ate_interval, mean effect_interval half-width).
 """
-import csv, json, pathlib, sys
+import json, pathlib, sys
 import numpy as np
+from released_csvs import released
 
 def main():
     import econml
@@ -21,14 +22,9 @@ def main():
     folder = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parents[4] / "shared/reference/gpt2")
     files = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     out = {}
-    for path in sorted(folder.glob("gpt2_bcancer_*.csv"), key=lambda p: int(p.stem.split("_")[-1]))[:files]:
-        rows = list(csv.reader(open(path)))
-        body = np.array(rows[1:], dtype=float)
-        col = {name: i for i, name in enumerate(rows[0])}
-        y, z = body[:, col["logP(X13=0)"]], body[:, col["X12"]]
+    for stem, y, z, _, views in released(folder, files):
         entry = {}
-        for view, first in (("all", 0), ("hidden", 4)):
-            x = body[:, [col[f"X{i}"] for i in range(first, 12)]]
+        for view, x in views.items():
             result = {"causal_forest": [], "forest_dml": [], "forest_dr": []}
             for seed in range(5):
                 cf = CausalForest(random_state=seed).fit(x, z, y)
@@ -42,8 +38,8 @@ def main():
                     result[key].append({"ate": float(model.ate(X=x)), "lower": float(lo), "upper": float(hi),
                                         "cate_half_width": float(((ehi - elo) / 2).mean())})
             entry[view] = result
-        out[path.stem] = entry
-        print(path.stem, file=sys.stderr)
+        out[stem] = entry
+        print(stem, file=sys.stderr)
     json.dump({"econml": econml.__version__, "reference": out}, sys.stdout)
     print()
 

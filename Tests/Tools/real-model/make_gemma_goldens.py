@@ -14,16 +14,13 @@ global layers can still see it).
 
     /tmp/venv-llama/bin/python Tests/Tools/real-model/make_gemma_goldens.py [MODEL] [OUT]
 """
-import json
 import os
 import random
 import sys
-import tempfile
 
-import llama_cpp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_goldens import dequantized_copy, top  # noqa: E402
+from make_goldens import write_goldens  # noqa: E402
 
 
 def sensor_log(lines, seed):
@@ -52,28 +49,8 @@ def main():
     model = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.environ.get("SDSCM_MODELS", ".models"),
                                                                "gemma-3-270m-q4_k_m.gguf")
     out = sys.argv[2] if len(sys.argv) > 2 else "Tests/Fixtures/gemma3-llamacpp-logprobs.json"
-    settings = dict(n_ctx=1024, n_batch=1024, logits_all=True, n_threads=2, verbose=False)
-    pinned = llama_cpp.Llama(model_path=model, type_k=0, type_v=0, flash_attn=False, **settings)
-    default = llama_cpp.Llama(model_path=model, **settings)
-    cases = []
-    for prompt in PROMPTS:
-        ids = pinned.tokenize(prompt.encode(), add_bos=True, special=True)
-        cases.append({"prompt": prompt, "ids": ids, "top": top(pinned, ids), "default_config_top": top(default, ids)})
-        print(len(ids), prompt[-40:].replace("\n", "\\n"), cases[-1]["top"][0])
-    del pinned, default
-    with tempfile.TemporaryDirectory() as directory:
-        path = os.path.join(directory, "dequantized-f32.gguf")
-        dequantized_copy(model, path)
-        exact = llama_cpp.Llama(model_path=path, type_k=0, type_v=0, flash_attn=False, **settings)
-        for case in cases:
-            case["dequantized_f32_top"] = top(exact, case["ids"])
-        del exact
-    document = {"generator": "Tests/Tools/real-model/make_gemma_goldens.py",
-                "oracle": "llama-cpp-python 0.3.36 (llama.cpp 0c1e570), type_k=type_v=F32, flash_attn off, 2 threads",
-                "model_file": os.path.basename(model), "cases": cases}
-    with open(out, "w") as f:
-        json.dump(document, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    write_goldens(model, PROMPTS, out, "Tests/Tools/real-model/make_gemma_goldens.py",
+                  dict(n_ctx=1024, n_batch=1024, logits_all=True, n_threads=2, verbose=False))
 
 
 if __name__ == "__main__":

@@ -65,32 +65,39 @@ def dequantized_copy(model, path):
     writer.close()
 
 
-def main():
-    model = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.environ.get("SDSCM_MODELS", ".models"),
-                                                               "SmolLM2-135M-Instruct.Q4_1.gguf")
-    out = sys.argv[2] if len(sys.argv) > 2 else "Tests/Fixtures/smollm2-llamacpp-logprobs.json"
-    pinned = llama_cpp.Llama(model_path=model, n_ctx=256, logits_all=True, n_threads=2, type_k=0, type_v=0,
-                             flash_attn=False, verbose=False)
-    default = llama_cpp.Llama(model_path=model, n_ctx=256, logits_all=True, n_threads=2, verbose=False)
+def write_goldens(model, prompts, out, generator, settings):
+    """llama.cpp's top-10 next-token log-probabilities after every prompt, in three configurations: F32 KV cache
+    without flash attention ("top"), llama.cpp's defaults ("default_config_top"), and a copy of the file with every
+    weight dequantized to F32 ("dequantized_f32_top"); written to `out` as JSON."""
+    pinned = llama_cpp.Llama(model_path=model, type_k=0, type_v=0, flash_attn=False, **settings)
+    default = llama_cpp.Llama(model_path=model, **settings)
     cases = []
-    for prompt in PROMPTS:
+    for prompt in prompts:
         ids = pinned.tokenize(prompt.encode(), add_bos=True, special=True)
         cases.append({"prompt": prompt, "ids": ids, "top": top(pinned, ids), "default_config_top": top(default, ids)})
-        print(prompt[:40].replace("\n", "\\n"), cases[-1]["top"][0])
+        print(len(ids), prompt[-40:].replace("\n", "\\n"), cases[-1]["top"][0])
+    del pinned, default
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "dequantized-f32.gguf")
         dequantized_copy(model, path)
-        exact = llama_cpp.Llama(model_path=path, n_ctx=256, logits_all=True, n_threads=2, type_k=0, type_v=0,
-                                flash_attn=False, verbose=False)
+        exact = llama_cpp.Llama(model_path=path, type_k=0, type_v=0, flash_attn=False, **settings)
         for case in cases:
             case["dequantized_f32_top"] = top(exact, case["ids"])
         del exact
-    document = {"generator": "Tests/Tools/real-model/make_goldens.py",
+    document = {"generator": generator,
                 "oracle": "llama-cpp-python 0.3.36 (llama.cpp 0c1e570), type_k=type_v=F32, flash_attn off, 2 threads",
                 "model_file": os.path.basename(model), "cases": cases}
     with open(out, "w") as f:
         json.dump(document, f, indent=1, ensure_ascii=False)
         f.write("\n")
+
+
+def main():
+    model = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.environ.get("SDSCM_MODELS", ".models"),
+                                                               "SmolLM2-135M-Instruct.Q4_1.gguf")
+    out = sys.argv[2] if len(sys.argv) > 2 else "Tests/Fixtures/smollm2-llamacpp-logprobs.json"
+    write_goldens(model, PROMPTS, out, "Tests/Tools/real-model/make_goldens.py",
+                  dict(n_ctx=256, logits_all=True, n_threads=2, verbose=False))
 
 
 if __name__ == "__main__":
