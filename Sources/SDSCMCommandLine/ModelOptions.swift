@@ -86,14 +86,18 @@ enum ModelOptions {
         .flag("no-bos", "Do not add BOS even if the file asks for it."),
     ]
 
-    /// A non-negative integer option, or `value` when absent.
-    static func nonNegativeInteger(_ arguments: ParsedArguments, _ option: String, default value: Int, command: String) throws -> Int {
-        guard let text = arguments.value(option) else { return value }
-        let maximum = countLimits[option] ?? 1_000_000_000
-        guard let number = Int(text), number >= 0, number <= maximum else {
-            throw UsageError(command: command, "--\(option) must be an integer from 0 to \(maximum), got '\(text)'")
+    /// An integer option within `range`, nil when absent; any other text is a usage error naming the range.
+    static func integer(_ arguments: ParsedArguments, _ option: String, in range: ClosedRange<Int>, command: String) throws -> Int? {
+        guard let text = arguments.value(option) else { return nil }
+        guard let number = Int(text), range.contains(number) else {
+            throw UsageError(command: command, "--\(option) must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
         }
         return number
+    }
+
+    /// A non-negative integer option (at most its `countLimits` entry), or `value` when absent.
+    static func nonNegativeInteger(_ arguments: ParsedArguments, _ option: String, default value: Int, command: String) throws -> Int {
+        try integer(arguments, option, in: 0...(countLimits[option] ?? 1_000_000_000), command: command) ?? value
     }
 
     /// The file named by `--model`, or the bundled tiny world model.
@@ -155,12 +159,7 @@ enum ModelOptions {
     ]
 
     static func positiveInteger(_ arguments: ParsedArguments, _ option: String, default value: Int, command: String) throws -> Int {
-        guard let text = arguments.value(option) else { return value }
-        let maximum = countLimits[option] ?? 1_000_000_000
-        guard let number = Int(text), number > 0, number <= maximum else {
-            throw UsageError(command: command, "--\(option) must be an integer from 1 to \(maximum), got '\(text)'")
-        }
-        return number
+        try integer(arguments, option, in: 1...(countLimits[option] ?? 1_000_000_000), command: command) ?? value
     }
 
     /// The text of a token, with special tokens shown as written (`<|im_end|>`).

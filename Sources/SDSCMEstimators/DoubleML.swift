@@ -67,53 +67,61 @@ public enum DoubleML {
     /// EconML's `'auto'` choice for a continuous target: forest (mean held-out R²) against Lasso (1 − best mean
     /// held-out MSE / Var(y)).
     static func selectRegression(_ rows: [[Double]], _ y: [Double], folds: [[Int]], order: [Family], seed: UInt64, stream: UInt64) throws -> Regression {
-        var best: (Regression, Double)?
-        for family in order {
-            var candidate: (Regression, Double)
+        try best(of: order) { family in
             switch family {
             case .forest:
-                var score = 0.0
-                for (k, held) in folds.enumerated() {
-                    let train = CrossValidation.complement(held, rows.count)
+                let score = try meanOverFolds(folds, count: rows.count) { train, held, k in
                     let predicted = try Regression.forest(seed: seed).fitPredict(train.map { rows[$0] }, train.map { y[$0] }, [held.map { rows[$0] }],
                                                                                  stream: stream + UInt64(k))[0]
-                    score += Metrics.r2(truth: held.map { y[$0] }, predicted: predicted) / Double(folds.count)
+                    return Metrics.r2(truth: held.map { y[$0] }, predicted: predicted)
                 }
-                candidate = (.forest(seed: seed), score)
+                return (.forest(seed: seed), score)
             case .linear:
                 let (alpha, mse) = Lasso.crossValidate(rows, y, folds: folds)
                 let variance = Metrics.standardDeviation(y) * Metrics.standardDeviation(y)
-                candidate = (.lasso(alpha: alpha), variance > 0 ? 1 - mse / variance : 0)
+                return (.lasso(alpha: alpha), variance > 0 ? 1 - mse / variance : 0)
             }
-            if best == nil || candidate.1 > best!.1 { best = candidate }
         }
-        return best!.0
     }
 
     /// EconML's `'auto'` choice for the binary treatment: forest classifier against cross-validated logistic
     /// regression, both by mean held-out accuracy.
     static func selectClassifier(_ rows: [[Double]], _ z: [Double], folds: [[Int]], order: [Family], seed: UInt64, stream: UInt64) throws -> Classifier {
-        var best: (Classifier, Double)?
-        for family in order {
-            var candidate: (Classifier, Double)
+        try best(of: order) { family in
             switch family {
             case .forest:
-                var score = 0.0
-                for (k, held) in folds.enumerated() {
-                    let train = CrossValidation.complement(held, rows.count)
+                let score = try meanOverFolds(folds, count: rows.count) { train, held, k in
                     let predicted = try Classifier.forest(seed: seed).fitPredict(train.map { rows[$0] }, train.map { z[$0] }, held.map { rows[$0] },
                                                                                  stream: stream + UInt64(k))
                     let right = zip(predicted, held).filter { ($0.0 > 0.5 ? 1.0 : 0.0) == z[$0.1] }.count
-                    score += Double(right) / Double(held.count) / Double(folds.count)
+                    return Double(right) / Double(held.count)
                 }
-                candidate = (.forest(seed: seed), score)
+                return (.forest(seed: seed), score)
             case .linear:
                 let (c, accuracy) = PenalizedLogistic.crossValidate(rows, z, folds: folds)
-                candidate = (.logistic(c: c), accuracy)
+                return (.logistic(c: c), accuracy)
             }
-            if best == nil || candidate.1 > best!.1 { best = candidate }
+        }
+    }
+
+    /// The candidate with the highest score, families tried in `order` (a tie keeps the earlier, as EconML's
+    /// selection does).
+    static func best<Model>(of order: [Family], _ candidate: (Family) throws -> (Model, Double)) rethrows -> Model {
+        var best: (Model, Double)?
+        for family in order {
+            let next = try candidate(family)
+            if best == nil || next.1 > best!.1 { best = next }
         }
         return best!.0
+    }
+
+    /// The mean over folds of `score(training rows, held-out rows, fold index)`, summed in fold order.
+    static func meanOverFolds(_ folds: [[Int]], count: Int, _ score: ([Int], [Int], Int) throws -> Double) rethrows -> Double {
+        var total = 0.0
+        for (k, held) in folds.enumerated() {
+            total += try score(CrossValidation.complement(held, count), held, k) / Double(folds.count)
+        }
+        return total
     }
 
     /// `LinearDML`: cross-fitted residuals ỹ = y − E[y|x], t̃ = z − P(z=1|x), then the final stage.

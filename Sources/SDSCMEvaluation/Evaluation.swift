@@ -60,10 +60,13 @@ public struct IntervalExample: Sendable {
 
 /// Runs estimators over benchmark datasets, in parallel across datasets, with results in dataset order.
 public enum Evaluation {
-    /// Every estimator on every requested view of every dataset (datasets in parallel).
-    public static func run(_ datasets: [EvaluationDataset], views: [String], estimators: [Estimator]) throws -> [EvaluationResult] {
+    /// Every estimator on every requested view of every dataset (datasets in parallel). `keepingExample` keeps the
+    /// first dataset's per-unit intervals for the interval-example figure; runs the report does not draw from
+    /// (the 10k aggregates) pass false.
+    public static func run(_ datasets: [EvaluationDataset], views: [String], estimators: [Estimator],
+                           keepingExample: Bool = true) throws -> [EvaluationResult] {
         try Parallel.map(datasets.count) { index in
-            Result { try evaluate(datasets[index], views: views, estimators: estimators, keepExample: index == 0) }
+            Result { try evaluate(datasets[index], views: views, estimators: estimators, keepExample: keepingExample && index == 0) }
         }.flatMap { try $0.get() }
     }
 

@@ -84,23 +84,12 @@ public enum BenchmarkCommand: Command {
         let units = try setting("units", fallback: 1)
         let variations = try setting("variations", fallback: 1)
         let seed = try ModelOptions.seed(arguments, default: 0, command: name)
-        var aggregate: Int?
-        if let text = arguments.value("aggregate") {
-            guard let value = Int(text), value >= 2, value <= 1_000_000 else {
-                throw UsageError(command: name, "--aggregate must be an integer from 2 to 1000000, got '\(text)'")
-            }
-            aggregate = value
-        } else if let value = paper["aggregate"] {
+        var aggregate = try ModelOptions.integer(arguments, "aggregate", in: 2...1_000_000, command: name)
+        if aggregate == nil, let value = paper["aggregate"] {
             aggregate = Int(value)!
             defaultsTaken.append("aggregate=\(value)")
         }
-        var hiddenLimit = 32
-        if let text = arguments.value("hidden-limit") {
-            guard let value = Int(text), value >= 0, value <= 1_000_000_000 else {
-                throw UsageError(command: name, "--hidden-limit must be an integer from 0 to 1000000000, got '\(text)'")
-            }
-            hiddenLimit = value
-        }
+        let hiddenLimit = try ModelOptions.nonNegativeInteger(arguments, "hidden-limit", default: 32, command: name)
         var (shard, shards) = (0, 1)
         if let text = arguments.value("shard") {
             let parts = text.split(separator: "/")

@@ -91,7 +91,7 @@ public enum EvaluateCommand: Command {
                 dataset.name = entry + "/" + dataset.name
                 return dataset
             }
-            aggregated += try Evaluation.run(subDatasets, views: views, estimators: estimators)
+            aggregated += try Evaluation.run(subDatasets, views: views, estimators: estimators, keepingExample: false)
         }
         try EvaluationReport.write(results, to: URL(fileURLWithPath: report), source: data,
                                    outcome: datasets[0].outcome, views: present, estimators: estimators, aggregated: aggregated)
