@@ -94,11 +94,11 @@ public struct BenchmarkRunner {
                 try SafeFile.createFolder(url.deletingLastPathComponent())
                 let writer = try SafeFile.Writer(path: url.path)
                 writers[kind] = writer
-                try writer.append(Data(DataTable(header: header).csv.utf8))
+                try writer.append(Data(DataTable.csvLine(header).utf8))
             }
             var block = DataTable(header: header)
             for row in rows { try block.append(row) }
-            try writers[kind]!.append(Data(block.csv.utf8.dropFirst(DataTable(header: header).csv.utf8.count)))
+            try writers[kind]!.append(Data(block.csvRows.utf8))
         }
         var files: [String: BenchmarkManifest.FileRecord] = [:]
         func finish(_ kind: String) throws {

@@ -20,15 +20,13 @@ public enum AtomicFile {
         let writer: SafeFile.Writer
         do { writer = try SafeFile.Writer(path: path) } catch let error as FileWriteError { throw CommandFailure(error.description) }
         do {
-            try writer.append(Data(DataTable(header: header).csv.utf8))
+            try writer.append(Data(DataTable.csvLine(header).utf8))
             var start = 0
             while start < units {
                 let range = start..<min(units, start + block)
                 var table = DataTable(header: header)
                 for row in try await rows(range) { try table.append(row) }
-                let text = table.csv
-                // The block's rows: everything after the header line.
-                try writer.append(Data(text.utf8.dropFirst(DataTable(header: header).csv.utf8.count)))
+                try writer.append(Data(table.csvRows.utf8))
                 start = range.upperBound
             }
             try writer.commit()

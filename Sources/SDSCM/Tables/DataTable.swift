@@ -110,13 +110,18 @@ public struct DataTable: Sendable, Hashable {
     // MARK: CSV
 
     /// The table as CSV text (header first, `\n` after every row).
-    public var csv: String {
+    public var csv: String { Self.csvLine(header) + csvRows }
+
+    /// The rows without the header, as CSV text: what a writer appends block by block after one header line.
+    public var csvRows: String {
         var output = ""
-        for row in [header] + rows {
-            output += row.map(Self.field).joined(separator: ",")
-            output += "\n"
-        }
+        for row in rows { output += Self.csvLine(row) }
         return output
+    }
+
+    /// One record as a CSV line, fields quoted where needed, ending in `\n`.
+    public static func csvLine(_ record: [String]) -> String {
+        record.map(field).joined(separator: ",") + "\n"
     }
 
     /// Parses CSV text: the first record is the header; every record must have as many fields as it.
