@@ -94,13 +94,13 @@ enum MatrixMultiply {
     static func computeSlice(_ job: Job, columns range: Range<Int>, input: UnsafePointer<Float>, inputRows: Int) {
         let weights = job.weights, rows = job.rows
         let k = weights.columns
-        if inputRows < 4, weights.type == .q4_1 || weights.type == .q8_0 {
+        if inputRows < 4, weights.type == .q4_1 || weights.type == .q8_0 || weights.type == .q5_0 {
             for row in 0..<inputRows {
                 let x = input + row * k, y = job.output + row * job.outputStride
-                if weights.type == .q4_1 {
-                    multiplyFused(Q4_1Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
-                } else {
-                    multiplyFused(Q8_0Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
+                switch weights.type {
+                case .q4_1: multiplyFused(Q4_1Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
+                case .q5_0: multiplyFused(Q5_0Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
+                default: multiplyFused(Q8_0Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
                 }
             }
             return
@@ -385,6 +385,14 @@ enum Q4_1Decoder: BlockDecoder {
     @inline(__always)
     static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
         RowDequantizer.q4_1Block(block)
+    }
+}
+
+enum Q5_0Decoder: BlockDecoder {
+    static var bytesPerBlock: Int { 22 }
+    @inline(__always)
+    static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        RowDequantizer.q5_0Block(block)
     }
 }
 

@@ -157,22 +157,27 @@ enum RowDequantizer {
         }
     }
 
-    static func q5_0(_ source: UnsafeRawPointer, _ blocks: Int, _ y: UnsafeMutablePointer<Float>) {
-        let sixteen = SIMD8<Float>(repeating: 16)
+    /// One Q5_0 block as four vectors (see `q8_0Block`): 4 low bits from the nibbles, the fifth from `qh`.
+    @inline(__always)
+    static func q5_0Block(_ x: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let d = SIMD8<Float>(repeating: half(x, 0))
+        let qh = SIMD8<UInt32>(repeating: UInt32(littleEndian: x.loadUnaligned(fromByteOffset: 2, as: UInt32.self)))
+        let q = x.loadUnaligned(fromByteOffset: 6, as: SIMD16<UInt8>.self)
+        let low = q & 0x0F, high = q &>> 4
         let bitIndex = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
+        @inline(__always) func part(_ nibbles: SIMD8<UInt8>, _ shift: UInt32) -> SIMD8<Float> {
+            let bits = (qh &>> (bitIndex &+ shift)) & 1
+            let values = unsafeBitCast(widen(nibbles), to: SIMD8<UInt32>.self) | (bits &<< 4)
+            return (floats(unsafeBitCast(values, to: SIMD8<Int32>.self)) - SIMD8<Float>(repeating: 16)) * d
+        }
+        return (part(low.lowHalf, 0), part(low.highHalf, 8), part(high.lowHalf, 16), part(high.highHalf, 24))
+    }
+
+    static func q5_0(_ source: UnsafeRawPointer, _ blocks: Int, _ y: UnsafeMutablePointer<Float>) {
         for block in 0..<blocks {
-            let x = source + block * 22
-            let d = SIMD8<Float>(repeating: half(x, 0))
-            let qh = UInt32(littleEndian: x.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
-            let q = x.loadUnaligned(fromByteOffset: 6, as: SIMD16<UInt8>.self)
-            let low = q & 0x0F, high = q &>> 4
+            let (v0, v1, v2, v3) = q5_0Block(source + block * 22)
             let out = y + block * 32
-            for part in 0..<4 {
-                let nibbles = part < 2 ? (part == 0 ? low.lowHalf : low.highHalf) : (part == 2 ? high.lowHalf : high.highHalf)
-                let bits = (SIMD8<UInt32>(repeating: qh) &>> (bitIndex &+ UInt32(8 * part))) & 1
-                let values = unsafeBitCast(widen(nibbles), to: SIMD8<UInt32>.self) | (bits &<< 4)
-                store((floats(unsafeBitCast(values, to: SIMD8<Int32>.self)) - sixteen) * d, out, 8 * part)
-            }
+            store(v0, out, 0); store(v1, out, 8); store(v2, out, 16); store(v3, out, 24)
         }
     }
 
