@@ -242,8 +242,8 @@ struct ForwardPass {
                     values[j] = UnsafePointer(cache.pointer(layer: layer, value: true, position: first + j) + kvHead * dimension)
                 }
                 // Every score and every output element is summed in the same order as one key at a time would
-                // (VectorMath.dot, addScaled), so results do not depend on batching; the grouping only hides
-                // latency and reuses loaded keys.
+                // (VectorMath.dot; one multiply-add per key for each output element), so results do not depend on
+                // batching; the grouping only hides latency and reuses loaded keys.
                 let firstHead = kvHead * group
                 var j = 0
                 while j + 8 <= count {

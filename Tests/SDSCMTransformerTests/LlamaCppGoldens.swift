@@ -45,6 +45,17 @@ struct RealModelGate {
 }
 
 extension TinyModelTests {
+    /// A tiny fixture's logits against the float64 NumPy reference on the same (dequantized) weights:
+    /// max |Δ| ≤ 1e-4 · max(1, max |reference|) over every position and logit.
+    static func expectMatchesFloat64Reference(_ model: TransformerModel, _ sequence: Sequence, label: String) throws {
+        let logits = try allLogits(model, sequence.ids)
+        #expect(logits.count == sequence.reference.count)
+        let scale = max(1, sequence.reference.map { abs($0) }.max() ?? 0)
+        let error = zip(logits, sequence.reference).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(error <= 1e-4 * scale, "\(label): max |Δ| \(error) vs reference (scale \(scale))")
+        print("\(label), \(sequence.ids.count) tokens: max |Δ logit| vs float64 = \(error) (scale \(scale))")
+    }
+
     /// A tiny fixture's logits against llama.cpp's: within 1.1 × the larger of llama.cpp's own spread (across its
     /// configurations) and our float64 reference's distance to it, and the same most likely next token wherever
     /// llama.cpp's own margin exceeds twice that tolerance.
@@ -54,6 +65,7 @@ extension TinyModelTests {
         let tolerance = 1.1 * max(sequence.llamaCppSpread, sequence.referenceVersusLlamaCpp) + 1e-3
         let error = zip(logits, sequence.llamaCpp).map { Double(abs($0 - $1)) }.max() ?? .infinity
         #expect(error <= tolerance, "\(label): max |Δ| \(error) vs llama.cpp, tolerance \(tolerance)")
+        print("\(label): max |Δ logit| vs llama.cpp = \(error) (tolerance \(tolerance))")
         for position in sequence.ids.indices {
             let ours = Array(logits[(position * vocabulary)..<((position + 1) * vocabulary)])
             let theirs = Array(sequence.llamaCpp[(position * vocabulary)..<((position + 1) * vocabulary)])

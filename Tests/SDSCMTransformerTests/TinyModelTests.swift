@@ -73,11 +73,7 @@ import SDSCMTransformer
     func matchesFloat64Reference(_ fixture: Fixture) throws {
         let model = try Self.model(fixture)
         for sequence in fixture.sequences {
-            let logits = try Self.allLogits(model, sequence.ids)
-            #expect(logits.count == sequence.reference.count)
-            let scale = max(1, sequence.reference.map { abs($0) }.max() ?? 0)
-            let error = zip(logits, sequence.reference).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(error <= 1e-4 * scale, "max |Δ| \(error) vs reference (scale \(scale))")
+            try Self.expectMatchesFloat64Reference(model, sequence, label: fixture.testDescription)
         }
     }
 

@@ -210,9 +210,9 @@ package enum VectorMath {
         result[6] = MatrixMultiply.finish(c6, a, b6, count); result[7] = MatrixMultiply.finish(c7, a, b7, count)
     }
 
-    /// `result = Σ_j weights[j] · vectors[j]` (j = 0..<count, each of `dimension` floats), bit-identical to zeroing
-    /// `result` and calling `addScaled` for j in order, but with up to 64 result elements held in registers across
-    /// all j: eight independent accumulators instead of a load-add-store chain through memory per j.
+    /// `result = Σ_j weights[j] · vectors[j]` (j = 0..<count, each of `dimension` floats): each element starts at 0
+    /// and takes one fused multiply-add per j in order (the order of the former one-vector-at-a-time update), with
+    /// up to 64 elements held in registers across all j instead of a load-add-store chain through memory per j.
     @inline(__always)
     package static func weightedSum(_ vectors: UnsafePointer<UnsafePointer<Float>>, weights: UnsafePointer<Float>,
                                     count: Int, dimension: Int, into result: UnsafeMutablePointer<Float>) {
@@ -242,21 +242,6 @@ package enum VectorMath {
             for j in 0..<count { c = multiplyAdd(c, weights[j], vectors[j][d]) }
             result[d] = c
             d += 1
-        }
-    }
-
-    /// y += alpha · x.
-    @inline(__always)
-    package static func addScaled(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ alpha: Float, count: Int) {
-        let a = SIMD8<Float>(repeating: alpha)
-        var i = 0
-        while i + 8 <= count {
-            store(multiplyAdd(load(y, i), a, load(x, i)), y, i)
-            i &+= 8
-        }
-        while i < count {
-            y[i] = multiplyAdd(y[i], alpha, x[i])
-            i &+= 1
         }
     }
 
