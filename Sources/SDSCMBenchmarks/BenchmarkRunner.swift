@@ -23,7 +23,7 @@ public struct BenchmarkRunner {
     public let semantics: CounterfactualSemantics
     /// The folder the datasets and manifests are written into.
     public let output: URL
-    /// The run's limit on hidden assignments per unit.
+    /// The run's limit on the hidden assignments enumerated per distinct visible assignment.
     public var hiddenLimit: Int { run.hiddenLimit }
 
     /// A runner writing `run`'s datasets into `output`.

@@ -12,8 +12,10 @@ public struct DatasetGenerator: Sendable {
     public let sampler: Sampler
     /// Semantics of the reference table's counterfactual columns (the extended table always uses shared noise).
     public let semantics: CounterfactualSemantics
-    /// Largest number of joint exogenous assignments enumerated per unit for the hidden-confounding CATE; each
-    /// costs about one unit's scoring, so the default keeps the view within a small multiple of the dataset's cost.
+    /// Largest number of joint hidden assignments enumerated (once per distinct visible assignment) for the
+    /// hidden-confounding CATE; each costs about one unit's scoring. The default 32 keeps the view within about 32
+    /// times the dataset's cost whatever the design; `BenchmarkSchema.automaticHiddenLimit(units:)` is the same
+    /// budget for designs whose visible covariates repeat.
     public let hiddenLimit: Int
     /// Units evaluated at once, their language-model requests batched together (memory grows with it: the engine
     /// keeps one cache per unit). Output does not depend on it.

@@ -25,6 +25,27 @@ public enum HiddenConfoundingError: Error, Equatable, Sendable, CustomStringConv
     }
 }
 
+extension BenchmarkSchema {
+    /// Hidden assignments the hidden view may enumerate per distinct visible assignment, on average over a
+    /// dataset's units, when the user sets no limit: each assignment costs about one unit's scoring (measured on the
+    /// paper's design: 330–400 tokens per assignment and visible assignment against 311 per unit), so 32 keeps the
+    /// view within about 32 times the dataset's own cost.
+    public static let hiddenAssignmentsPerUnit = 32
+
+    /// The hidden-view limit for a dataset of `units` units when the user sets none: the most assignments whose
+    /// enumeration stays within `hiddenAssignmentsPerUnit` unit scorings per unit. The enumeration runs once per
+    /// distinct visible assignment, and a dataset has at most `min(units, visible assignments)` of them, so the
+    /// limit is `32 × units / min(units, visible assignments)`, never below 32: the paper's design (4,608 visible
+    /// assignments) keeps 32, a design whose visible covariates take six joint values gets `32 × units / 6`.
+    public func automaticHiddenLimit(units: Int) -> Int {
+        let budget = Double(Self.hiddenAssignmentsPerUnit) * Double(max(1, units))
+        // A free-text covariate has unboundedly many values (the view then refuses it anyway).
+        let space = visible.reduce(1.0) { $0 * Double(domains[$1]?.count ?? Int.max) }
+        let keys = min(Double(max(1, units)), space)
+        return max(Self.hiddenAssignmentsPerUnit, Int(min(budget / keys, Double(Int32.max))))
+    }
+}
+
 /// The benchmark as an analyst without the hidden covariates (the exogenous ones unless the configuration lists
 /// them) sees it: the visible pre-treatment covariates,
 /// treatment and outcome, and the exact CATE given the visible covariates,

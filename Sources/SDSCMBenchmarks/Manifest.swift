@@ -80,10 +80,12 @@ public struct BenchmarkManifest: Codable, Sendable {
         public var arms: [String]
         /// Name of the outcome variable.
         public var outcome: String
-        /// Largest number of joint hidden assignments enumerated per unit for the hidden view's CATE.
+        /// Largest number of joint hidden assignments the hidden view's CATE enumerates (once per distinct visible
+        /// assignment); `sdscm benchmark` without `--hidden-limit` takes `BenchmarkSchema.automaticHiddenLimit`.
         public var hiddenLimit: Int
-        /// The settings this run took from the paper's design because the command line left them out (reference
-        /// configurations only: `datasets=1000`, `units=1000`, `variations=50`, `semantics=paper`); nil when none.
+        /// The settings this run took because the command line left them out: the paper's design for reference
+        /// configurations (`datasets=1000`, `units=1000`, `variations=50`, `aggregate=10`, `semantics=paper`) and
+        /// the automatic `hidden-limit=H` for every configuration; nil when none.
         public var defaultsTaken: [String]?
 
         /// The settings of a run; `hiddenLimit` defaults to 32.

@@ -248,7 +248,7 @@ public final class TransformerLanguageModel: TokenLevelLanguageModel {
                 var shared = first.tokens.count
                 if group.count > 1 {
                     for p in group.dropFirst() {
-                        shared = min(shared, Array(first.tokens).commonPrefixLength(with: Array(pending[p].tokens)))
+                        shared = min(shared, first.tokens.commonPrefixLength(with: pending[p].tokens))
                     }
                 }
                 let run = Array(first.tokens.prefix(shared))

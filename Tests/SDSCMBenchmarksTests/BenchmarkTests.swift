@@ -256,6 +256,17 @@ import SDSCMTestSupport
         #expect(drawn.count == 5)  // both arms and all three outcomes were drawn
     }
 
+    /// The automatic hidden limit keeps 32 assignments per unit on average: 32 × N / min(N, joint visible values).
+    /// One two-valued visible X: N = 1 or 2 → 32, N = 3 → 48, N = 100 → 1,600. The oncology design's visible
+    /// covariates take 4·3·4·4·3·2·2·2 = 4,608 joint values, so 1,000 units keep 32 and 10,000 units get 69.
+    @Test func automaticHiddenLimitFollowsTheVisibleAssignments() throws {
+        let schema = try BenchmarkSchema(design: BenchmarkDesign(path: Self.config))
+        #expect([1, 2, 3, 100].map(schema.automaticHiddenLimit(units:)) == [32, 32, 48, 1600])
+        let oncology = try BenchmarkSchema(design: BenchmarkDesign(path: Fixtures.packageRoot.appendingPathComponent("Examples/configs/oncology.json").path))
+        #expect(oncology.visible.reduce(1) { $0 * oncology.domains[$1]!.count } == 4608)
+        #expect(oncology.automaticHiddenLimit(units: 1000) == 32 && oncology.automaticHiddenLimit(units: 10_000) == 69)
+    }
+
     /// Datasets never share noise, and variations change phrasings as the reference's rule says.
     @Test func seedsAndVariations() throws {
         let seeds = (0..<100).map { BenchmarkRunner.noiseSeed(runSeed: 5, dataset: $0) }

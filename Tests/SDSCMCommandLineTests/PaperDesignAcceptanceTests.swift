@@ -20,7 +20,7 @@ import SDSCMTestSupport
         #expect(run.status == 0, "\(run.err)")
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as? [String: Any])
         let settings = try #require(manifest["run"] as? [String: Any])
-        #expect(settings["defaults_taken"] as? [String] == ["variations=50", "aggregate=10", "semantics=paper"])
+        #expect(settings["defaults_taken"] as? [String] == ["variations=50", "aggregate=10", "hidden-limit=32", "semantics=paper"])
         #expect(settings["scoring"] as? String == "reference")
         let datasets = try #require(manifest["datasets"] as? [[String: Any]])
         #expect(datasets.map { $0["variation"] as? Int } == [0, 1])

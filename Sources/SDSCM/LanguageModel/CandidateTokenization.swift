@@ -87,12 +87,15 @@ struct CandidateTokenization<Model: TokenLevelLanguageModel> {
     }
 }
 
-extension Array where Element: Equatable {
-    /// Length of the longest common prefix of this array and `other`.
-    package func commonPrefixLength(with other: [Element]) -> Int {
+extension Collection where Element: Equatable {
+    /// Length of the longest common prefix of this collection and `other` (arrays, or slices of token runs
+    /// without copying them).
+    @inlinable package func commonPrefixLength<Other: Collection>(with other: Other) -> Int where Other.Element == Element {
         var length = 0
-        let limit = Swift.min(count, other.count)
-        while length < limit && self[length] == other[length] { length += 1 }
+        for (a, b) in zip(self, other) {
+            guard a == b else { break }
+            length += 1
+        }
         return length
     }
 }

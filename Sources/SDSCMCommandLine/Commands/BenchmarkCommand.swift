@@ -31,8 +31,9 @@ public enum BenchmarkCommand: Command {
         true propensities P(T=t), per arm the shared-noise counterfactual outcome and the exact outcome \
         probabilities and log-probabilities, ITEs on both scales, text); hidden/<name>_<j>.csv, the view without \
         exogenous variables, with the exact CATE given the visible covariates (skipped, with the reason in the \
-        manifest, when the hidden variables have more than H joint assignments, default 32: each assignment costs \
-        about as much scoring as a unit); manifests/<name>_<j>.json; config.json, a copy of the configuration \
+        manifest, when the hidden variables have more than H joint assignments; each costs about as much scoring as \
+        a unit per distinct visible assignment, so H defaults to 32 × N / min(N, joint visible values), at least \
+        32); manifests/<name>_<j>.json; config.json, a copy of the configuration \
         (sdscm evaluate reads the tables' columns from it); and manifest.json combining them (model and config SHA-256, seeds, variation and phrasings per dataset, \
         counters, times). Datasets whose files verify against their manifest are skipped, so a killed run \
         resumes. --shard i/n generates only datasets j ≡ i (mod n). Scoring defaults to the configuration's \
@@ -51,7 +52,7 @@ public enum BenchmarkCommand: Command {
         .value("name", "NAME", "File name stem (default: the configuration file's)."),
         .value("aggregate", "K", "Also write aggregates of K same-variation datasets (the paper's 10k sets: K = 10) into aggregated-K/ (default: 10 for the reference's format, none otherwise)."),
         .flag("force", "Write into a folder that holds another run's benchmark (its datasets are regenerated as needed)."),
-        .value("hidden-limit", "H", "Most joint hidden assignments enumerated per unit for the hidden view's CATE (default 32; 0 skips the view)."),
+        .value("hidden-limit", "H", "Most joint hidden assignments enumerated per distinct visible assignment for the hidden view's CATE (default: 32 × units / min(units, joint visible values), at least 32; 0 skips the view)."),
     ]
 
     /// Generates this shard's missing datasets, then rewrites `manifest.json`.
@@ -89,7 +90,11 @@ public enum BenchmarkCommand: Command {
             aggregate = Int(value)!
             defaultsTaken.append("aggregate=\(value)")
         }
-        let hiddenLimit = try ModelOptions.nonNegativeInteger(arguments, "hidden-limit", default: 32, command: name)
+        var hiddenLimit = try ModelOptions.nonNegativeInteger(arguments, "hidden-limit", default: 0, command: name)
+        if arguments.value("hidden-limit") == nil {
+            hiddenLimit = try BenchmarkSchema(design: design).automaticHiddenLimit(units: units)
+            defaultsTaken.append("hidden-limit=\(hiddenLimit)")
+        }
         var (shard, shards) = (0, 1)
         if let text = arguments.value("shard") {
             let parts = text.split(separator: "/")
