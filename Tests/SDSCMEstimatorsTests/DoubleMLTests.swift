@@ -72,17 +72,10 @@ import SDSCMTestSupport
         #else
         let names = reference.keys.sorted()
         #endif
-        func meanAndSD(_ values: [Double]) -> (Double, Double) {
-            let mean = values.reduce(0, +) / Double(values.count)
-            return (mean, (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot())
-        }
+        let meanAndSD = ReferenceDataTests.meanAndSD
         for name in names {
             let entry = reference[name]!
-            let c = try ReferenceDataTests.columns(ReferenceDataTests.folder!.appendingPathComponent(name + ".csv"))
-            let y = c["logP(X13=0)"]!, z = c["X12"]!.map { Int($0) }
-            for (view, first) in [("all", 0), ("hidden", 4)] {
-                let x = (0..<y.count).map { i in (first..<12).map { c["X\($0)"]![i] } }
-                let data = try EstimationData(covariates: x, treatment: z, outcome: y)
+            for (view, data) in try ReferenceDataTests.views(of: name).views {
                 let runs = entry[view] as! [String: [[String: Double]]]
                 for (estimator, key) in [(Estimator.linearDML, "linear_dml"), (.linearDR, "linear_dr")] {
                     let estimates = try (0..<5 as Range<UInt64>).map { try estimator.estimate(data, seed: $0) }

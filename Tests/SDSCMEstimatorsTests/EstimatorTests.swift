@@ -20,19 +20,33 @@ import SDSCMTestSupport
         return columns
     }
 
+    /// A released CSV's columns and the paper's two estimation views of it: all covariates (X0…X11) and the
+    /// hidden-confounding view (X4…X11), each with treatment X12 and outcome logP(X13=0).
+    static func views(of name: String) throws -> (columns: [String: [Double]], views: [(view: String, data: EstimationData)]) {
+        let c = try columns(folder!.appendingPathComponent(name + ".csv"))
+        let y = c["logP(X13=0)"]!, z = c["X12"]!.map { Int($0) }
+        let views = try [("all", 0), ("hidden", 4)].map { view, first in
+            (view, try EstimationData(covariates: (0..<y.count).map { i in (first..<12).map { c["X\($0)"]![i] } }, treatment: z, outcome: y))
+        }
+        return (c, views)
+    }
+
+    /// Mean and sample standard deviation (n − 1) of seed-to-seed estimates.
+    static func meanAndSD(_ values: [Double]) -> (mean: Double, sd: Double) {
+        let mean = values.reduce(0, +) / Double(values.count)
+        return (mean, (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot())
+    }
+
     @Test(.enabled(if: folder != nil, "needs ../shared/reference/gpt2 (not shipped with the package)"))
     func linearEstimatesMatchNumPy() throws {
         var expected = try Fixtures.json("estimators/gpt2-bcancer-expected.json") as! [String: [String: Any]]
         expected["across_datasets"] = nil
         #expect(expected.count == 20)
         for (name, entry) in expected {
-            let c = try Self.columns(Self.folder!.appendingPathComponent(name + ".csv"))
-            let y = c["logP(X13=0)"]!, z = c["X12"]!.map { Int($0) }
+            let (c, views) = try Self.views(of: name)
             let ite = zip(c["logP(X13=0)|do(X12=1)"]!, c["logP(X13=0)|do(X12=0)"]!).map { $0 - $1 }
             #expect(abs(ite.reduce(0, +) / Double(ite.count) - (entry["sate"] as! Double)) < 1e-12)
-            for (view, first) in [("all", 0), ("hidden", 4)] {
-                let x = (0..<y.count).map { i in (first..<12).map { c["X\($0)"]![i] } }
-                let data = try EstimationData(covariates: x, treatment: z, outcome: y)
+            for (view, data) in views {
                 let want = entry[view] as! [String: Double]
                 let dim = try Estimator.dim.estimate(data).ate
                 #expect(abs(dim - (entry["dim"] as! Double)) < 1e-12, "\(name) dim")

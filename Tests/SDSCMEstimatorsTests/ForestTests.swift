@@ -89,12 +89,8 @@ import SDSCMTestSupport
         var ours: [String: [Double]] = [:], theirs: [String: [[Double]]] = [:], truth: [Double] = []
         for name in names {
             let entry = forests[name]!
-            let c = try ReferenceDataTests.columns(ReferenceDataTests.folder!.appendingPathComponent(name + ".csv"))
-            let y = c["logP(X13=0)"]!, z = c["X12"]!.map { Int($0) }
             truth.append(entry["sate"] as! Double)
-            for (view, first) in [("all", 0), ("hidden", 4)] {
-                let x = (0..<y.count).map { i in (first..<12).map { c["X\($0)"]![i] } }
-                let data = try EstimationData(covariates: x, treatment: z, outcome: y)
+            for (view, data) in try ReferenceDataTests.views(of: name).views {
                 let reference = entry[view] as! [String: [[String: Double]]]
                 for (estimator, key) in [(Estimator.rf, "rf"), (.forestT, "forest_t")] {
                     let ate = try estimator.estimate(data).ate

@@ -70,16 +70,9 @@ import SDSCMTestSupport
         let names = reference.keys.sorted()
         let estimators = [(Estimator.causalForest, "causal_forest"), (.forestDML, "forest_dml"), (.forestDR, "forest_dr")]
         #endif
-        func meanAndSD(_ values: [Double]) -> (Double, Double) {
-            let mean = values.reduce(0, +) / Double(values.count)
-            return (mean, (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot())
-        }
+        let meanAndSD = ReferenceDataTests.meanAndSD
         for name in names {
-            let c = try ReferenceDataTests.columns(ReferenceDataTests.folder!.appendingPathComponent(name + ".csv"))
-            let y = c["logP(X13=0)"]!, z = c["X12"]!.map { Int($0) }
-            for (view, first) in [("all", 0), ("hidden", 4)] {
-                let x = (0..<y.count).map { i in (first..<12).map { c["X\($0)"]![i] } }
-                let data = try EstimationData(covariates: x, treatment: z, outcome: y)
+            for (view, data) in try ReferenceDataTests.views(of: name).views {
                 let runs = reference[name]![view] as! [String: [[String: Double]]]
                 for (estimator, key) in estimators {
                     let estimates = try (0..<5 as Range<UInt64>).map { try estimator.estimate(data, seed: $0) }
@@ -88,7 +81,7 @@ import SDSCMTestSupport
                     let halfWidth = runs[key]!.map { $0["cate_half_width"]! }.reduce(0, +) / 5
                     let tolerance = 3 * ((oursSD * oursSD + theirsSD * theirsSD) / 5).squareRoot() + 0.1 * halfWidth
                     #expect(abs(ours - theirs) <= tolerance, "\(name) \(view) \(key): ours \(estimates.map(\.ate)) vs EconML \(runs[key]!.map { $0["ate"]! })")
-                    let ourHalfWidth = estimates.map { e in zip(e.cateUpper!, e.cateLower!).map { ($0 - $1) / 2 }.reduce(0, +) / Double(y.count) }.reduce(0, +) / 5
+                    let ourHalfWidth = estimates.map { e in zip(e.cateUpper!, e.cateLower!).map { ($0 - $1) / 2 }.reduce(0, +) / Double(e.cateUpper!.count) }.reduce(0, +) / 5
                     #expect(ourHalfWidth > halfWidth / 2 && ourHalfWidth < halfWidth * 2, "\(name) \(view) \(key): CATE half-width \(ourHalfWidth) vs EconML \(halfWidth)")
                 }
             }

@@ -214,11 +214,7 @@ import SDSCMTestSupport
         #expect(datasets.count >= 2)
         for name in datasets.keys.sorted() {
             let entry = datasets[name]!
-            let c = try ReferenceDataTests.columns(ReferenceDataTests.folder!.appendingPathComponent(name + ".csv"))
-            let y = c["logP(X13=0)"]!, z = c["X12"]!.map { Int($0) }
-            for (view, first) in [("all", 0), ("hidden", 4)] {
-                let x = (0..<y.count).map { i in (first..<12).map { c["X\($0)"]![i] } }
-                let data = try EstimationData(covariates: x, treatment: z, outcome: y)
+            for (view, data) in try ReferenceDataTests.views(of: name).views {
                 let reference = entry[view] as! [String: [String: Any]]
                 for (key, fit) in [("tnet", NeuralLearners.tnet(_:seed:)), ("tarnet", NeuralLearners.tarnet(_:seed:))] {
                     let theirs = reference[key]!
