@@ -18,7 +18,7 @@ public enum HiddenConfoundingError: Error, Equatable, Sendable, CustomStringConv
         switch self {
         case .noExogenousVariables: return "no covariate is exogenous and the configuration lists no \"hidden\" covariates, so there is nothing to hide"
         case let .tooLarge(assignments, limit):
-            return "the hidden variables have \(Int(assignments)) joint assignments, above the limit of \(limit) (each costs about one unit's scoring; raise the hidden limit to compute it)"
+            return "the hidden variables have \(Int(assignments)) joint assignments, above the limit of \(limit) (each costs about one unit's scoring per distinct visible assignment; --hidden-limit \(Int(assignments)) computes it)"
         case .freeText(let name): return "pre-treatment variable '\(name)' is free text"
         case .exogenousDescendant(let name): return "exogenous variable '\(name)' descends from the treatment"
         }
