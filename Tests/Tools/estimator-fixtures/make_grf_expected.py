@@ -5,7 +5,7 @@ causal-forest, forest-dml and forest-dr.
     .venv-econml/bin/python -W ignore Tests/Tools/estimator-fixtures/make_grf_expected.py [../shared/reference/gpt2 [FILES]] \
         > Tests/Fixtures/estimators/grf-expected.json
 
-Per released CSV (the first FILES by index, default 3; the committed fixture has FILES = 6, about a minute per file) and view (all = X0..X11, hidden = X4..X11), five random_state seeds of
+Per released CSV (the first FILES by index, default 3; the committed fixture has FILES = 20, about a minute per file) and view (all = X0..X11, hidden = X4..X11), five random_state seeds of
 econml.grf.CausalForest() fitted on (X, T, Y) as the paper does (ATE = mean predicted CATE, mean per-unit interval
 half-width), CausalForestDML(discrete_treatment=True, discrete_outcome=False) and ForestDRLearner(discrete_outcome=False)
 (ate, ate_interval, mean effect_interval half-width).
