@@ -149,7 +149,6 @@ enum ModelOptions {
         return seed
     }
 
-    /// A positive integer option, or `value` when absent.
     /// Upper bounds of count options: past them a run could not finish or allocate, so they are refused with the
     /// limit named instead of trapping or exhausting memory later.
     static let countLimits: [String: Int] = [
@@ -158,6 +157,7 @@ enum ModelOptions {
         "requests": 1_000_000, "repetitions": 100_000, "prompt-tokens": 1_000_000, "gen-tokens": 1_000_000,
     ]
 
+    /// A positive integer option (at most its `countLimits` entry), or `value` when absent.
     static func positiveInteger(_ arguments: ParsedArguments, _ option: String, default value: Int, command: String) throws -> Int {
         try integer(arguments, option, in: 1...(countLimits[option] ?? 1_000_000_000), command: command) ?? value
     }

@@ -8,8 +8,11 @@ import SDSCMRandomness
 /// `subforestSize` on a half-sample of the rows drawn without replacement, each tree on ⌊`maxSamples`·n⌋ of its
 /// bag's rows, honest (half of a tree's rows choose the splits, the other half fill the leaves), leaves of at least
 /// `minSamplesLeaf` rows on both halves, children of at least 5% of their parent, every feature considered in a
-/// random order; the split criterion is EconML's "mse" one, Σ_children n_c ρ_cᵀ J_c ρ_c with ρ_c the one-step
-/// change of the parent's solution on the child. Predictions solve the averaged leaf moments, θ̂(x) = Ĵ(x)⁺ α̂(x),
+/// random order. Splits are ranked as EconML ranks them: a causal forest (two outputs, criterion "mse") by the fit
+/// Σ_children θ_cᵀ J_c θ_c of each child's own solution θ_c = J_c⁻¹ α_c (EconML's clipped 2 × 2 inverse, so a child
+/// without both treatment arms scores 0), a node whose best split would not lower the squared error becoming a
+/// leaf; a regression forest (criterion "het") by Σ_children (Σ ρ)² / n_c with ρ the residuals from the parent's
+/// mean. Predictions solve the averaged leaf moments, θ̂(x) = Ĵ(x)⁺ α̂(x),
 /// and their variance is EconML's bootstrap of little bags with its small-sample correction.
 /// All draws come from Philox keyed by (seed, stream), so a forest is a function of its data and seed.
 public struct GeneralizedRandomForest: Sendable {
@@ -164,19 +167,6 @@ enum SmallMatrix {
         let x = v0 / length, y = v1 / length
         return [x * x / trace, x * y / trace, x * y / trace, y * y / trace]
     }
-    static func apply(_ m: [Double], _ v: [Double], _ k: Int) -> [Double] {
-        (0..<k).map { a in (0..<k).reduce(0) { $0 + m[a * k + $1] * v[$1] } }
-    }
-    /// M A Mᵀ.
-    static func sandwich(_ m: [Double], _ a: [Double], _ k: Int) -> [Double] {
-        var out = [Double](repeating: 0, count: k * k)
-        for i in 0..<k { for j in 0..<k {
-            var total = 0.0
-            for p in 0..<k { for q in 0..<k { total += m[i * k + p] * a[p * k + q] * m[j * k + q] } }
-            out[i * k + j] = total
-        } }
-        return out
-    }
 }
 
 /// Grows one honest tree: splits chosen on the splitting rows, leaves filled from the estimating rows.
@@ -186,6 +176,8 @@ struct GRFTreeBuilder {
     let settings: GeneralizedRandomForest.Settings
     let random: Philox, treeIndex: UInt64
     var tree = GeneralizedRandomForest.Tree()
+    /// The tree's splitting rows, which EconML's improvement rule weighs a node's share against.
+    var treeRows = 1
 
     init(features: TreeFeatures, y: [Double], u: [[Double]], dimension: Int, settings: GeneralizedRandomForest.Settings,
          random: Philox, tree: UInt64) {
@@ -204,6 +196,7 @@ struct GRFTreeBuilder {
     }
 
     mutating func build(splitting: [Int], estimating: [Int]) -> GeneralizedRandomForest.Tree {
+        treeRows = max(splitting.count, 1)
         var stack: [([Int], [Int], Int, Bool)] = [(splitting, estimating, -1, false)]
         while let (split, estimate, parent, isLeft) = stack.popLast() {
             let node = tree.feature.count
@@ -215,8 +208,8 @@ struct GRFTreeBuilder {
             tree.jacobian += [leaf.jacobian[0] / count, k == 2 ? leaf.jacobian[1] / count : 0, k == 2 ? leaf.jacobian[3] / count : 0]
             if parent >= 0 { if isLeft { tree.left[parent] = Int32(node) } else { tree.right[parent] = Int32(node) } }
             guard split.count >= settings.minSamplesSplit, split.count >= 2 * settings.minSamplesLeaf,
-                  estimate.count >= 2 * settings.minSamplesLeaf,
-                  let best = bestSplit(split, estimate, node: node) else { continue }
+                  estimate.count >= settings.minSamplesSplit, estimate.count >= 2 * settings.minSamplesLeaf,
+                  let best = bestSplit(split, estimate, node: node), lowersError(best, split) else { continue }
             let base = best.feature * features.rowCount, values = features.distinct[best.feature]
             // By value, as predictions go: estimating rows may hold values the splitting rows do not.
             let ranks = features.rank, threshold = best.threshold
@@ -230,30 +223,62 @@ struct GRFTreeBuilder {
 
     struct Split { var feature: Int, lastLeftRank: Int32, threshold: Double, score: Double }
 
-    /// EconML's "mse" criterion over every feature (random order per node, first best wins). Written for u of
-    /// length one or two with scalar sums (u₁ = 0 when the length is one), as it runs for every candidate split.
+    /// θᵀ J θ for θ = J⁻¹ α, with J = [[a, b], [b, d]] and α = (p0, p1) sums over a node's rows: the part of the
+    /// node's squared error its own least-squares solution explains. The inverse is EconML's: a determinant below
+    /// 1e-6 is replaced by 1e-6, which makes θ = 0 for a node whose rows are all treated or all untreated.
+    static func explainedSquares(_ p0: Double, _ p1: Double, _ a: Double, _ b: Double, _ d: Double) -> Double {
+        var det = a * d - b * b
+        if abs(det) < 1e-6 { det = 1e-6 }
+        let i0 = d / det, i1 = -b / det, i3 = a / det
+        let theta0 = i0 * p0 + i1 * p1, theta1 = i1 * p0 + i3 * p1
+        return theta0 * theta0 * a + theta1 * theta0 * b + theta0 * theta1 * b + theta1 * theta1 * d
+    }
+
+    /// EconML's rule after the search: with criterion "mse" a split whose children's squared error exceeds the
+    /// parent's (a child missing a treatment arm, whose clipped solution is 0) leaves the node a leaf.
+    func lowersError(_ split: Split, _ rows: [Int]) -> Bool {
+        guard dimension == 2 else { return true }
+        let values = features.distinct[split.feature], base = split.feature * features.rowCount
+        var left = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0), total = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        for i in rows {
+            let t = u[i][0], squares = y[i] * y[i]
+            total.0 += y[i] * t; total.1 += y[i]; total.2 += t * t; total.3 += t; total.4 += 1; total.5 += squares
+            if values[Int(features.rank[base + i])] <= split.threshold {
+                left.0 += y[i] * t; left.1 += y[i]; left.2 += t * t; left.3 += t; left.4 += 1; left.5 += squares; left.6 += 1
+            }
+        }
+        let n = Double(rows.count), nLeft = Double(left.6), nRight = n - nLeft
+        let parent = (total.5 - Self.explainedSquares(total.0, total.1, total.2, total.3, total.4)) / n
+        let leftError = (left.5 - Self.explainedSquares(left.0, left.1, left.2, left.3, left.4)) / nLeft
+        let rightError = (total.5 - left.5 - Self.explainedSquares(total.0 - left.0, total.1 - left.1, total.2 - left.2,
+                                                                    total.3 - left.3, total.4 - left.4)) / nRight
+        let improvement = n / Double(treeRows) * (parent - nRight / n * rightError - nLeft / n * leftError)
+        return improvement + Double.ulpOfOne >= 0
+    }
+
+    /// The best split over every feature (random order per node, first best wins), by EconML's criterion for the
+    /// forest's output count. Written for u of length one or two with scalar sums (u₁ = 0 when the length is one),
+    /// as it runs for every candidate split.
     func bestSplit(_ rows: [Int], _ estimate: [Int], node: Int) -> Split? {
         let k = dimension, n = rows.count
-        let parent = sums(rows)
-        let inverse = SmallMatrix.pseudoInverse(parent.jacobian.map { $0 / Double(n) }, k)
-        let theta = SmallMatrix.apply(inverse, parent.alpha.map { $0 / Double(n) }, k)
-        // (J_P⁺ as i00, i01, i11), and per row ψ = (y − θᵀu) u and u, as scalars.
-        let i00 = inverse[0], i01 = k == 2 ? inverse[1] : 0, i11 = k == 2 ? inverse[3] : 0
+        // Per row (v0, v1) and u, as scalars: "mse" sums v = y u for each child's own solution; "het" sums the
+        // residuals ψ = (y − θ_P) from the parent's mean.
         var psi0 = [Double](repeating: 0, count: n), psi1 = psi0, u0 = psi0, u1 = psi0
         var total0 = 0.0, total1 = 0.0, totalA = 0.0, totalB = 0.0, totalD = 0.0
+        let parentMean = k == 1 ? rows.reduce(0.0) { $0 + y[$1] } / Double(n) : 0
         for (position, i) in rows.enumerated() {
             let a = u[i][0], b = k == 2 ? u[i][1] : 0
-            let residual = y[i] - theta[0] * a - (k == 2 ? theta[1] * b : 0)
-            psi0[position] = residual * a; psi1[position] = residual * b; u0[position] = a; u1[position] = b
-            total0 += residual * a; total1 += residual * b; totalA += a * a; totalB += a * b; totalD += b * b
+            let v0 = k == 2 ? y[i] * a : y[i] - parentMean, v1 = k == 2 ? y[i] * b : 0
+            psi0[position] = v0; psi1[position] = v1; u0[position] = a; u1[position] = b
+            total0 += v0; total1 += v1; totalA += a * a; totalB += a * b; totalD += b * b
         }
         func childScore(_ count: Double, _ p0: Double, _ p1: Double, _ a: Double, _ b: Double, _ d: Double) -> Double {
-            let m0 = p0 / count, m1 = p1 / count
-            let r0 = i00 * m0 + i01 * m1, r1 = i01 * m0 + i11 * m1
-            // count · ρᵀ (J_sum / count) ρ
-            return r0 * r0 * a + 2 * r0 * r1 * b + r1 * r1 * d
+            k == 2 ? Self.explainedSquares(p0, p1, a, b, d) : p0 * p0 / count
         }
-        let minChild = max(settings.minSamplesLeaf, Int((Double(n) * (0.5 - settings.minBalancedness)).rounded(.up)))
+        // EconML starts each scan ⌊(0.5 − tol)·n⌋ rows in and stops it once fewer than (0.5 − tol)·n remain.
+        let balance = Double(n) * (0.5 - settings.minBalancedness)
+        let minLeft = max(settings.minSamplesLeaf, Int(balance.rounded(.down)))
+        let minChild = max(settings.minSamplesLeaf, Int(balance.rounded(.up)))
         let minEstimate = max(settings.minSamplesLeaf, Int((Double(estimate.count) * (0.5 - settings.minBalancedness)).rounded(.up)))
         var order = Array(0..<features.featureCount)
         Philox.shuffle(&order) { random.word(treeIndex, UInt64(node), UInt64($0), 12) }
@@ -292,7 +317,7 @@ struct GRFTreeBuilder {
                 var p0 = 0.0, p1 = 0.0, a = 0.0, b = 0.0, d = 0.0, countLeft = 0
                 var estimateLeft = 0, estimateRank = 0, lastRank = -1
                 for r in 0..<values.count where binCount[r] > 0 {
-                    if lastRank >= 0, countLeft >= minChild, n - countLeft >= minChild,
+                    if lastRank >= 0, countLeft >= minLeft, n - countLeft >= minChild,
                        values[r] > values[lastRank] + TreeBuilder.featureThreshold {
                         let threshold = midpoint(values, lastRank, r)
                         while estimateRank < values.count && values[estimateRank] <= threshold {
@@ -321,7 +346,7 @@ struct GRFTreeBuilder {
                 let rank = Int(keys[position] >> 32), next = Int(keys[position + 1] >> 32)
                 guard next != rank else { continue }
                 let countLeft = position + 1
-                guard countLeft >= minChild, n - countLeft >= minChild else { continue }
+                guard countLeft >= minLeft, n - countLeft >= minChild else { continue }
                 guard values[next] > values[rank] + TreeBuilder.featureThreshold else { continue }
                 let threshold = midpoint(values, rank, next)
                 while estimateLeft < estimateValues.count && estimateValues[estimateLeft] <= threshold { estimateLeft += 1 }

@@ -90,8 +90,10 @@ public enum BenchmarkCommand: Command {
             aggregate = Int(value)!
             defaultsTaken.append("aggregate=\(value)")
         }
-        var hiddenLimit = try ModelOptions.nonNegativeInteger(arguments, "hidden-limit", default: 0, command: name)
-        if arguments.value("hidden-limit") == nil {
+        let hiddenLimit: Int
+        if let value = try ModelOptions.integer(arguments, "hidden-limit", in: 0...1_000_000_000, command: name) {
+            hiddenLimit = value
+        } else {
             hiddenLimit = try BenchmarkSchema(design: design).automaticHiddenLimit(units: units)
             defaultsTaken.append("hidden-limit=\(hiddenLimit)")
         }
