@@ -227,11 +227,12 @@ struct GRFTreeBuilder {
     /// node's squared error its own least-squares solution explains. The inverse is EconML's: a determinant below
     /// 1e-6 is replaced by 1e-6, which makes θ = 0 for a node whose rows are all treated or all untreated.
     static func explainedSquares(_ p0: Double, _ p1: Double, _ a: Double, _ b: Double, _ d: Double) -> Double {
-        var det = a * d - b * b
-        if abs(det) < 1e-6 { det = 1e-6 }
-        let i0 = d / det, i1 = -b / det, i3 = a / det
-        let theta0 = i0 * p0 + i1 * p1, theta1 = i1 * p0 + i3 * p1
-        return theta0 * theta0 * a + theta1 * theta0 * b + theta0 * theta1 * b + theta1 * theta1 * d
+        // θ = adj(J) α / det′ with det′ the clipped determinant, so θᵀ J θ = det · αᵀ adj(J) α / det′²: one
+        // division per candidate split instead of three.
+        let det = a * d - b * b
+        let quadratic = d * p0 * p0 - 2 * b * p0 * p1 + a * p1 * p1
+        if abs(det) < 1e-6 { return det * quadratic * 1e12 }
+        return quadratic / det
     }
 
     /// EconML's rule after the search: with criterion "mse" a split whose children's squared error exceeds the
