@@ -10,7 +10,7 @@ independent implementation of EconML's formulas: OLS by lstsq, HC1 covariance n/
   dml  OLS without intercept of y_res on t_res * [1, X]; effect_i = [1, x_i] b; ate = [1, mean x] b
   dr   OLS with intercept of the pseudo-outcome D on X; effect_i = [1, x_i] b; ate = [1, mean x] b
 with per-unit standard errors sqrt(phi' V phi) and the ATE's sqrt(phibar' V phibar).
-"reference": per released CSV (the first FILES = 6 by index: EconML takes about five minutes per file here) and view (all = X0..X11, hidden = X4..X11), EconML's LinearDML(discrete_treatment=True,
+"reference": per released CSV (the first FILES by index, default 6; the committed fixture has FILES = 20, about 40 s per file here) and view (all = X0..X11, hidden = X4..X11), EconML's LinearDML(discrete_treatment=True,
 discrete_outcome=False) and LinearDRLearner(discrete_outcome=False) as the paper calls them, for five random_state
 seeds: ate, the 95% ate_interval, and the CATE R2 in the paper's orientation.
 """
