@@ -97,11 +97,13 @@ enum RowDequantizer {
         }
     }
 
-    /// Signed bytes to floats exactly (the generic sign-extending conversion is an outlined call too).
+    /// Signed bytes to floats exactly: sign-extended lane by lane (one `vpmovsxbd`, as `widen` gives `vpmovzxbd`;
+    /// the generic conversion is an outlined call) and converted (`vcvtdq2ps`).
     @inline(__always)
     static func floats(signed bytes: SIMD8<UInt8>) -> SIMD8<Float> {
-        let biased = widen(bytes ^ 0x80)  // q + 128
-        return unsafeBitCast(biased &+ 0x4B40_0000, to: SIMD8<Float>.self) - SIMD8<Float>(repeating: 12_582_912 + 128)
+        let v = unsafeBitCast(bytes, to: SIMD8<Int8>.self)
+        return floats(SIMD8<Int32>(Int32(v[0]), Int32(v[1]), Int32(v[2]), Int32(v[3]),
+                                   Int32(v[4]), Int32(v[5]), Int32(v[6]), Int32(v[7])))
     }
 
     /// One Q8_0 block as four vectors; the single definition both the row dequantizer and the fused decode
