@@ -224,8 +224,8 @@ struct GRFTreeBuilder {
     struct Split { var feature: Int, lastLeftRank: Int32, threshold: Double, score: Double }
 
     /// θᵀ J θ for θ = J⁻¹ α, with J = [[a, b], [b, d]] and α = (p0, p1) sums over a node's rows: the part of the
-    /// node's squared error its own least-squares solution explains. The inverse is EconML's: a determinant below
-    /// 1e-6 is replaced by 1e-6, which makes θ = 0 for a node whose rows are all treated or all untreated.
+    /// node's squared error its own least-squares solution explains. The inverse is EconML's: a determinant of absolute
+    /// value below 1e-6 is replaced by 1e-6, which makes θ = 0 for a node whose rows are all treated or all untreated.
     static func explainedSquares(_ p0: Double, _ p1: Double, _ a: Double, _ b: Double, _ d: Double) -> Double {
         // θ = adj(J) α / det′ with det′ the clipped determinant, so θᵀ J θ = det · αᵀ adj(J) α / det′²: one
         // division per candidate split instead of three.
