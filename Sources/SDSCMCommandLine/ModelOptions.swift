@@ -95,9 +95,14 @@ enum ModelOptions {
         return number
     }
 
+    /// A non-negative integer option (at most its `countLimits` entry), or nil when absent.
+    static func nonNegativeInteger(_ arguments: ParsedArguments, _ option: String, command: String) throws -> Int? {
+        try integer(arguments, option, in: 0...(countLimits[option] ?? 1_000_000_000), command: command)
+    }
+
     /// A non-negative integer option (at most its `countLimits` entry), or `value` when absent.
     static func nonNegativeInteger(_ arguments: ParsedArguments, _ option: String, default value: Int, command: String) throws -> Int {
-        try integer(arguments, option, in: 0...(countLimits[option] ?? 1_000_000_000), command: command) ?? value
+        try nonNegativeInteger(arguments, option, command: command) ?? value
     }
 
     /// The file named by `--model`, or the bundled tiny world model.

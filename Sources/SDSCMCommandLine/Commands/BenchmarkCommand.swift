@@ -91,7 +91,7 @@ public enum BenchmarkCommand: Command {
             defaultsTaken.append("aggregate=\(value)")
         }
         let hiddenLimit: Int
-        if let value = try ModelOptions.integer(arguments, "hidden-limit", in: 0...1_000_000_000, command: name) {
+        if let value = try ModelOptions.nonNegativeInteger(arguments, "hidden-limit", command: name) {
             hiddenLimit = value
         } else {
             hiddenLimit = try BenchmarkSchema(design: design).automaticHiddenLimit(units: units)

@@ -195,17 +195,18 @@ enum RowDequantizer {
                 let (scale1, min1) = scaleAndMinK4(2 * chunk, x, scales: 4)
                 let (scale2, min2) = scaleAndMinK4(2 * chunk + 1, x, scales: 4)
                 // d·scale (a half's 11-bit significand times a 6-bit integer) and its product with a 4-bit q are
-                // exact in Float, so the fused q·d1 − m1 rounds as the separate product and difference do.
-                let d1 = SIMD8<Float>(repeating: d * Float(scale1)), m1 = SIMD8<Float>(repeating: -(dmin * Float(min1)))
-                let d2 = SIMD8<Float>(repeating: d * Float(scale2)), m2 = SIMD8<Float>(repeating: -(dmin * Float(min2)))
+                // exact in Float, so the fused q·d1 + offset1 (offset = −dmin·min) rounds as the separate product
+                // and difference do.
+                let d1 = SIMD8<Float>(repeating: d * Float(scale1)), offset1 = SIMD8<Float>(repeating: -(dmin * Float(min1)))
+                let d2 = SIMD8<Float>(repeating: d * Float(scale2)), offset2 = SIMD8<Float>(repeating: -(dmin * Float(min2)))
                 for half in 0..<2 {
                     let q = x.loadUnaligned(fromByteOffset: 16 + 32 * chunk + 16 * half, as: SIMD16<UInt8>.self)
                     let low = q & 0x0F, high = q &>> 4
                     let base = 64 * chunk + 16 * half
-                    store(multiplyAdd(m1, d1, floats(low.lowHalf)), out, base)
-                    store(multiplyAdd(m1, d1, floats(low.highHalf)), out, base + 8)
-                    store(multiplyAdd(m2, d2, floats(high.lowHalf)), out, base + 32)
-                    store(multiplyAdd(m2, d2, floats(high.highHalf)), out, base + 40)
+                    store(multiplyAdd(offset1, d1, floats(low.lowHalf)), out, base)
+                    store(multiplyAdd(offset1, d1, floats(low.highHalf)), out, base + 8)
+                    store(multiplyAdd(offset2, d2, floats(high.lowHalf)), out, base + 32)
+                    store(multiplyAdd(offset2, d2, floats(high.highHalf)), out, base + 40)
                 }
             }
         }
