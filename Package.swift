@@ -28,17 +28,24 @@ let environment = Context.environment
 let portable = environment["SDSCM_PORTABLE"].map { !$0.isEmpty && $0 != "0" } ?? false
 var computeSettings: [SwiftSetting] = []
 #if arch(x86_64)
-/// Whether the building host has AVX-512 F and VL (Linux; elsewhere assumed absent).
-func hostHasAVX512() -> Bool {
+/// The building host's CPU flags (Linux; elsewhere none are assumed).
+func hostCPUFlags() -> Set<String> {
     #if os(Linux)
     guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
-    let set = Set(flags.split(separator: " ").map(String.init))
-    return set.contains("avx512f") && set.contains("avx512vl")
+          let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+    return Set(flags.split(separator: " ").map(String.init))
     #else
-    return false
+    return []
     #endif
 }
+/// Whether the building host has AVX-512 F and VL.
+func hostHasAVX512() -> Bool {
+    let set = hostCPUFlags()
+    return set.contains("avx512f") && set.contains("avx512vl")
+}
+/// LLVM CPU names with AVX-512 VNNI (the 8-bit dot-product instruction `vpdpbusd`).
+let vnniCPUs: Set<String> = ["cascadelake", "cooperlake", "icelake-client", "icelake-server", "tigerlake", "rocketlake",
+                             "sapphirerapids", "emeraldrapids", "graniterapids", "znver4", "znver5"]
 /// LLVM CPU names with AVX-512 F and VL.
 let avx512CPUs: Set<String> = ["skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
                                 "icelake-server", "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids",
@@ -53,8 +60,17 @@ if !portable {
         avx512 = hostHasAVX512()
         cpu = avx512 ? "skylake-avx512" : "haswell"
     }
-    computeSettings = [.unsafeFlags(["-target-cpu", cpu]), .define("SDSCM_FMA")]
+    // VNNI: named by the CPU, or found on the host when the CPU was chosen for it (`skylake-avx512` lacks it, so
+    // it is enabled through the C target options, which Swift's code generator shares).
+    let vnni: Bool
+    if let requested = environment["SDSCM_TARGET_CPU"], !requested.isEmpty {
+        vnni = vnniCPUs.contains(requested) || (requested == "native" && hostCPUFlags().contains("avx512_vnni"))
+    } else {
+        vnni = avx512 && hostCPUFlags().contains("avx512_vnni")
+    }
+    computeSettings = [.unsafeFlags(["-target-cpu", cpu]), .define("SDSCM_FMA"), .define("SDSCM_AVX2")]
     if avx512 { computeSettings.append(.define("SDSCM_AVX512")) }
+    if vnni { computeSettings += [.unsafeFlags(["-Xcc", "-mavx512vnni"]), .define("SDSCM_VNNI")] }
 }
 #elseif arch(arm64)
 computeSettings = [.define("SDSCM_FMA")]
@@ -67,7 +83,7 @@ let package = Package(
         // The causal core and the `LanguageModel` protocol: no engine inside.
         .library(name: "SDSCM", targets: ["SDSCM", "SDSCMRandomness"]),
         // The pure-Swift engine behind `LanguageModel`: GGUF reader, kernels, tokenizers, transformer.
-        .library(name: "SDSCMEngine", targets: ["SDSCMEngine", "SDSCMTransformer", "SDSCMTokenizers", "SDSCMTensors", "SDSCMGGUF"]),
+        .library(name: "SDSCMEngine", targets: ["SDSCMEngine", "SDSCMTransformer", "SDSCMTokenizers", "SDSCMTensors", "SDSCMVectorIntrinsics", "SDSCMGGUF"]),
         // Language models behind OpenAI-compatible completions servers (vLLM, SGLang, llama-cpp-python).
         .library(name: "SDSCMServer", targets: ["SDSCMServer"]),
         .library(name: "SDSCMBundledModels", targets: ["SDSCMBundledModels"]),
@@ -95,8 +111,11 @@ let package = Package(
 
         // The engine. Layer 1: the GGUF container format (memory-mapped, validated before any pointer is formed).
         .target(name: "SDSCMGGUF"),
-        // Layer 2: ggml tensor formats: block layouts, dequantization, matmul and elementwise kernels.
-        .target(name: "SDSCMTensors", dependencies: ["SDSCMGGUF"], swiftSettings: computeSettings),
+        // Layer 2: ggml tensor formats: block layouts, dequantization, matmul and elementwise kernels. The 8-bit
+        // dot-product instructions Swift's SIMD types cannot express live in their own module, which sees LLVM's
+        // intrinsics through the compiler's `Builtin` module (-parse-stdlib); nothing else is built that way.
+        .target(name: "SDSCMVectorIntrinsics", swiftSettings: computeSettings + [.unsafeFlags(["-parse-stdlib"])]),
+        .target(name: "SDSCMTensors", dependencies: ["SDSCMGGUF", "SDSCMVectorIntrinsics"], swiftSettings: computeSettings),
         // Layer 3: tokenizers identical to llama.cpp's (SentencePiece and byte-level BPE), built from GGUF metadata.
         .target(name: "SDSCMTokenizers", dependencies: ["SDSCMGGUF", "SDSCMRandomness"]),
         // Layer 4: architectures (llama, qwen2, qwen3, gpt2, gemma3), forkable KV cache, batched evaluation.

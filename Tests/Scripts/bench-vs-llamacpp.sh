@@ -2,7 +2,7 @@
 # Model throughput, SDSCM against llama.cpp on the same model and thread count, in one run.
 #
 #   Tests/Scripts/bench-vs-llamacpp.sh [--model FILE.gguf] [--threads N] [--prompt-tokens P] [--gen-tokens G]
-#                                [--repetitions R] [--rounds K] [--requantize TYPE]
+#                                [--repetitions R] [--rounds K] [--requantize TYPE] [--numerics MODE]
 #
 # Builds llama.cpp's llama-bench once from the llama-cpp-python==0.3.36 source archive (CPU backend, native CPU
 # flags; about 8 minutes on 2 cores) into $SDSCM_CACHE/llama.cpp-0.3.36 (default .cache at the package root,
@@ -11,10 +11,12 @@
 # (SDSCM / llama.cpp) and SDSCM's peak RSS against the model's size. Defaults: SmolLM2 Q4_1, 2 threads, pp256, tg32,
 # 5 repetitions per round. --requantize Q8_0 (or any llama-quantize type) first re-quantizes the model with
 # llama.cpp's llama-quantize (built alongside llama-bench) into the cache and measures that file instead.
+# --numerics exact|llama.cpp|both (default both): which of sdscm's numerics modes to measure (both: each round runs
+# sdscm once per mode, and each mode gets its own row of ratios).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 model="${SDSCM_MODELS:-$root/.models}/SmolLM2-135M-Instruct.Q4_1.gguf"
-threads=2 prompt=256 gen=32 reps=5 rounds=3 requantize=""
+threads=2 prompt=256 gen=32 reps=5 rounds=3 requantize="" numerics=both
 while [ $# -gt 0 ]; do
     case "$1" in
         --model) model="$2"; shift 2 ;;
@@ -24,10 +26,16 @@ while [ $# -gt 0 ]; do
         --repetitions) reps="$2"; shift 2 ;;
         --rounds) rounds="$2"; shift 2 ;;
         --requantize) requantize="$2"; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --numerics) numerics="$2"; shift 2 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench-vs-llamacpp: unknown argument $1" >&2; exit 2 ;;
     esac
 done
+case "$numerics" in
+    both) modes="exact llama.cpp" ;;
+    exact|llama.cpp) modes="$numerics" ;;
+    *) echo "bench-vs-llamacpp: --numerics must be exact, llama.cpp or both, got '$numerics'" >&2; exit 2 ;;
+esac
 [ -f "$model" ] || { echo "bench-vs-llamacpp: no model at $model (run Tests/Scripts/fetch-models.sh)" >&2; exit 1; }
 python=${PYTHON:-python3}
 
@@ -83,26 +91,32 @@ results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 for round in $(seq 1 "$rounds"); do
     "$bench" -m "$model" -t "$threads" -p "$prompt" -n "$gen" -r "$reps" -o json >"$results/llama-$round.json" 2>/dev/null
-    "$sdscm" bench --model "$model" --threads "$threads" --prompt-tokens "$prompt" --gen-tokens "$gen" \
-        --repetitions "$reps" --json >"$results/sdscm-$round.json"
+    for mode in $modes; do
+        "$sdscm" bench --model "$model" --threads "$threads" --prompt-tokens "$prompt" --gen-tokens "$gen" \
+            --repetitions "$reps" --numerics "$mode" --json >"$results/sdscm-$mode-$round.json"
+    done
 done
 
-"$python" - "$results" "$rounds" "$model" <<'PY'
+"$python" - "$results" "$rounds" "$model" $modes <<'PY'
 import json, os, statistics, sys
-folder, rounds, model = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-llama_pp, llama_tg, ours_pp, ours_tg, rss = [], [], [], [], []
+folder, rounds, model, modes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+llama_pp, llama_tg, rss = [], [], []
+ours = {mode: ([], []) for mode in modes}
 for r in range(1, rounds + 1):
     for test in json.load(open(os.path.join(folder, f"llama-{r}.json"))):
         samples = statistics.median(test["samples_ts"])
         (llama_pp if test["n_gen"] == 0 else llama_tg).append(samples)
-    ours = json.load(open(os.path.join(folder, f"sdscm-{r}.json")))
-    ours_pp.append(ours["pp"]["tokens_per_second"]); ours_tg.append(ours["tg"]["tokens_per_second"])
-    rss.append(ours["rss_mb"]); threads = ours["threads"]; pp_n = ours["pp"]["tokens"]; tg_n = ours["tg"]["tokens"]
+    for mode in modes:
+        run = json.load(open(os.path.join(folder, f"sdscm-{mode}-{r}.json")))
+        ours[mode][0].append(run["pp"]["tokens_per_second"]); ours[mode][1].append(run["tg"]["tokens_per_second"])
+        rss.append(run["rss_mb"]); threads = run["threads"]; pp_n = run["pp"]["tokens"]; tg_n = run["tg"]["tokens"]
 model_mb = os.path.getsize(model) / 1048576
 m = statistics.median
 print(f"{os.path.basename(model)} ({model_mb:.1f} MB), {threads} threads, median of {rounds} rounds:")
-print(f"               llama.cpp      sdscm    ratio")
-print(f"  pp{pp_n:<5}  {m(llama_pp):10.1f} {m(ours_pp):10.1f}    {m(ours_pp) / m(llama_pp):.2f}x")
-print(f"  tg{tg_n:<5}  {m(llama_tg):10.1f} {m(ours_tg):10.1f}    {m(ours_tg) / m(llama_tg):.2f}x")
+print(f"  sdscm numerics  test   llama.cpp      sdscm    ratio")
+for mode in modes:
+    pp, tg = ours[mode]
+    print(f"  {mode:<14}  pp{pp_n:<4} {m(llama_pp):10.1f} {m(pp):10.1f}    {m(pp) / m(llama_pp):.2f}x")
+    print(f"  {mode:<14}  tg{tg_n:<4} {m(llama_tg):10.1f} {m(tg):10.1f}    {m(tg) / m(llama_tg):.2f}x")
 print(f"  sdscm peak RSS {max(rss):.1f} MB = model + {max(rss) - model_mb:.1f} MB")
 PY

@@ -47,10 +47,15 @@ enum MatrixMultiply {
         var corrections = [UnsafePointer<Float>?](repeating: nil, count: jobs.count)
         var owned: [UnsafeMutablePointer<Float>] = []
         defer { owned.forEach { $0.deallocate() } }
+        // llama.cpp numerics on formats with an integer kernel: the input as 8-bit blocks, once for all of them.
+        var blocks: ActivationBlocks?
+        if numerics == .llamaCpp, jobs.contains(where: { IntegerDotProduct.supports($0.weights.type) }) {
+            blocks = ActivationBlocks(input, rows: inputRows, k: k)
+        }
         if numerics == .llamaCpp {
             var roundedByFormat: [GGMLType: UnsafePointer<Float>] = [:]
             var correctionsByFormat: [GGMLType: UnsafePointer<Float>] = [:]
-            for (index, job) in jobs.enumerated() {
+            for (index, job) in jobs.enumerated() where !IntegerDotProduct.supports(job.weights.type) {
                 guard let format = ActivationRounding.partner(for: job.weights.type) else { continue }
                 if roundedByFormat[format] == nil {
                     let rounded = UnsafeMutablePointer<Float>.allocate(capacity: inputRows * k)
@@ -76,12 +81,16 @@ enum MatrixMultiply {
         let work = jobs.reduce(0) { $0 + $1.columns } * k * inputRows
         let ranges = work < 1 << 17 ? jobs.map { [0..<$0.columns] } : jobs.map { pool.ranges($0.columns, alignment: panel, perThread: 4) }
         let parts = ranges.map(\.count).max() ?? 1
-        let box = UncheckedSendable((jobs, inputs, corrections))
+        let box = UncheckedSendable((jobs, inputs, corrections, blocks))
         pool.run(parts: parts) { part in
-            let (jobs, inputs, corrections) = box.value
+            let (jobs, inputs, corrections, blocks) = box.value
             for (index, job) in jobs.enumerated() where part < ranges[index].count {
                 let range = ranges[index][part]
                 guard !range.isEmpty else { continue }
+                if let blocks, IntegerDotProduct.supports(job.weights.type) {
+                    IntegerDotProduct.computeSlice(job, columns: range, activations: blocks)
+                    continue
+                }
                 computeSlice(job, columns: range, input: inputs[index], inputRows: inputRows)
                 if let correction = corrections[index] {
                     applyHalfPrecisionSumCorrections(job, columns: range, corrections: correction, inputRows: inputRows)
