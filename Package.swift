@@ -19,8 +19,9 @@ import Foundation
 // AVX-512 F/CD/BW/DQ/VL, every Intel server since 2017 and AMD since Zen 4) when /proc/cpuinfo lists avx512f and
 // avx512vl, with SDSCM_AVX512 defined (kernels then use register tiles that need AVX-512's 32 vector registers),
 // and otherwise for Haswell-class CPUs (AVX2, FMA, F16C; every x86_64 server since 2013). SDSCM_FMA makes kernels
-// use fused multiply-add. Either way every output keeps the same summation order, so both builds write the same
-// bytes. Environment switches: `SDSCM_TARGET_CPU=<LLVM CPU name>` (e.g. `haswell` for a binary that must run on
+// use fused multiply-add; SDSCM_AVX2 (any non-portable x86_64 build) lets the 8-bit integer kernels use
+// `vpmaddubsw`, and SDSCM_VNNI (AVX-512 VNNI on the host or in the named CPU) `vpdpbusd`, with the same integer
+// results. Either way every output keeps the same summation order, so these builds write the same bytes. Environment switches: `SDSCM_TARGET_CPU=<LLVM CPU name>` (e.g. `haswell` for a binary that must run on
 // older machines, `native`, `znver4`; SDSCM_AVX512 is defined when the name is an AVX-512 CPU or `native` on an
 // AVX-512 host), `SDSCM_PORTABLE=1` builds for the baseline instead (slower; separate multiply and add). arm64 has
 // FMA in its baseline. See Documentation/Performance.md, "Build flags".

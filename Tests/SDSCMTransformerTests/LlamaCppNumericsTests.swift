@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SDSCMTestSupport
+import SDSCMTensors
 import SDSCMTransformer
 
 /// `NumericsMode.llamaCpp` rounds activations as llama.cpp's CPU backend does; on the tiny models that makes our
@@ -14,7 +15,9 @@ import SDSCMTransformer
         $0.architecture != "gpt2" && !["F16"].contains($0.type)
     }
 
-    @Test(arguments: fixtures)
+    /// llama.cpp's numbers come from its FMA build; a build without fused multiply-add (`SDSCM_PORTABLE=1`) rounds
+    /// differently, and on these tiny models one 8-bit activation that rounds the other way moves a logit by 0.02–0.04.
+    @Test(.enabled(if: kernelsUseFusedMultiplyAdd, "needs a build with fused multiply-add"), arguments: fixtures)
     func reproducesLlamaCpp(_ fixture: TinyModelTests.Fixture) throws {
         let model = try TransformerModel(path: Fixtures.path("tiny-models/" + fixture.file), threads: 2, numerics: .llamaCpp)
         for sequence in fixture.sequences {
@@ -22,7 +25,7 @@ import SDSCMTransformer
             let scale = max(1, sequence.llamaCpp.map { abs($0) }.max() ?? 0)
             let error = zip(logits, sequence.llamaCpp).map { abs($0 - $1) }.max() ?? .infinity
             #expect(error <= 1e-4 * scale, "max |Δ| \(error) vs llama.cpp (its distance to exact math: \(sequence.referenceVersusLlamaCpp))")
-            #if arch(x86_64) && SDSCM_FMA
+            #if arch(x86_64)
             if ["Q4_1", "Q8_0"].contains(fixture.type) {
                 #expect(error == 0, "integer kernels: max |Δ| \(error) vs llama.cpp, expected bit-identical logits")
             }

@@ -50,9 +50,10 @@ final class ActivationBlocks {
 }
 
 /// Quantized weight rows times 8-bit activation blocks with integer multiply-adds, following the float operations
-/// of ggml's x86 `ggml_vec_dot_q4_1_q8_1` and `ggml_vec_dot_q8_0_q8_0` (AVX2 form) step by step: per block, the eight integer lanes of `mul_sum_us8_pairs_float` converted to float and accumulated by
-/// one fused multiply-add with `d_w·d_a`; Q4_1 adds `m·s` to a scalar in block order (`summs += m*s`, which the
-/// C compiler contracts to a fused multiply-add); then `hsum_float_8(acc) (+ Σ m·s)`. Each output is that one
+/// of ggml's x86 `ggml_vec_dot_q4_1_q8_1` and `ggml_vec_dot_q8_0_q8_0` (AVX2 form) step by step: per block, the
+/// eight integer lanes of `mul_sum_us8_pairs_float` converted to float and accumulated by one fused multiply-add
+/// with `d_w·d_a`; Q4_1 adds `m·s` to a scalar in block order (`summs += m*s`, which the C compiler contracts to a
+/// fused multiply-add); then `hsum_float_8(acc) (+ Σ m·s)`. Each output is that one
 /// dot product whatever the batch, tile or thread, so decoding and prefill agree bit for bit, and a logit equals
 /// llama.cpp's when the rest of the graph does (`LlamaCppNumericsTests`).
 enum IntegerDotProduct {
@@ -72,13 +73,64 @@ enum IntegerDotProduct {
         let weights = job.weights, rows = job.rows, blocks = activations.blocksPerRow
         for column in range {
             let w = weights.row(rows?[column] ?? column)
-            for inputRow in 0..<activations.rows {
+            var inputRow = 0
+            // Prompts: four activation rows share each decoded weight block (the row is in L1 by then).
+            while inputRow + 4 <= activations.rows {
+                let sums = weights.type == .q4_1
+                    ? q4_1x4(w, activations, base: inputRow * blocks, blocks: blocks)
+                    : q8_0x4(w, activations, base: inputRow * blocks, blocks: blocks)
+                for i in 0..<4 { job.output[(inputRow + i) * job.outputStride + column] = sums[i] }
+                inputRow += 4
+            }
+            while inputRow < activations.rows {
                 let base = inputRow * blocks
                 job.output[inputRow * job.outputStride + column] = weights.type == .q4_1
                     ? q4_1(w, activations, base: base, blocks: blocks)
                     : q8_0(w, activations, base: base, blocks: blocks)
+                inputRow += 1
             }
         }
+    }
+
+    /// One weight row times four consecutive activation rows, each output computed exactly as `q4_1` computes it.
+    @inline(__always)
+    static func q4_1x4(_ w: UnsafeRawPointer, _ a: ActivationBlocks, base: Int, blocks: Int) -> SIMD4<Float> {
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
+        var minimums0: Float = 0, minimums1: Float = 0, minimums2: Float = 0, minimums3: Float = 0
+        var x = w
+        for b in 0..<blocks {
+            let d = RowDequantizer.half(x, 0), m = RowDequantizer.half(x, 2), qx = nibbles(x + 4)
+            @inline(__always) func step(_ acc: inout SIMD8<Float>, _ minimums: inout Float, _ row: Int) {
+                let index = base + row * blocks + b
+                let qy = UnsafeRawPointer(a.values + 32 * index).loadUnaligned(as: SIMD32<Int8>.self)
+                minimums = multiplyAdd(minimums, m, a.sums[index])
+                acc = multiplyAdd(acc, SIMD8(repeating: d * a.scales[index]),
+                                  RowDequantizer.floats(addingBytePairProducts(.zero, qx, qy)))
+            }
+            step(&acc0, &minimums0, 0); step(&acc1, &minimums1, 1); step(&acc2, &minimums2, 2); step(&acc3, &minimums3, 3)
+            x += 20
+        }
+        return SIMD4(horizontalSum(acc0) + minimums0, horizontalSum(acc1) + minimums1,
+                     horizontalSum(acc2) + minimums2, horizontalSum(acc3) + minimums3)
+    }
+
+    /// One weight row times four consecutive activation rows, each output computed exactly as `q8_0` computes it.
+    @inline(__always)
+    static func q8_0x4(_ w: UnsafeRawPointer, _ a: ActivationBlocks, base: Int, blocks: Int) -> SIMD4<Float> {
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
+        var x = w
+        for b in 0..<blocks {
+            let d = RowDequantizer.half(x, 0), qx = (x + 2).loadUnaligned(as: SIMD32<Int8>.self)
+            @inline(__always) func step(_ acc: inout SIMD8<Float>, _ row: Int) {
+                let index = base + row * blocks + b
+                let qy = UnsafeRawPointer(a.values + 32 * index).loadUnaligned(as: SIMD32<Int8>.self)
+                acc = multiplyAdd(acc, SIMD8(repeating: d * a.scales[index]),
+                                  RowDequantizer.floats(addingSignedBytePairProducts(.zero, qx, qy)))
+            }
+            step(&acc0, 0); step(&acc1, 1); step(&acc2, 2); step(&acc3, 3)
+            x += 34
+        }
+        return SIMD4(horizontalSum(acc0), horizontalSum(acc1), horizontalSum(acc2), horizontalSum(acc3))
     }
 
     /// One weight row times one activation row.
