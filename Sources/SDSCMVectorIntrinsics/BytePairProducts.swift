@@ -26,13 +26,7 @@ public func addingBytePairProducts(_ accumulator: SIMD8<Int32>, _ u: SIMD32<UInt
                                                           SIMD16<Int16>(repeating: 1)._storage._value)
     return accumulator &+ quads
     #else
-    var result = accumulator
-    for lane in 0..<8 {
-        var sum: Int32 = 0
-        for i in 4 * lane..<4 * lane + 4 { sum &+= Int32(u[i]) &* Int32(s[i]) }
-        result[lane] &+= sum
-    }
-    return result
+    return addingQuadSums(accumulator) { Int32(u[$0]) &* Int32(s[$0]) }
     #endif
 }
 
@@ -50,14 +44,20 @@ public func addingSignedBytePairProducts(_ accumulator: SIMD8<Int32>, _ x: SIMD3
     signed._storage._value = Builtin.int_x86_avx2_psign_b(y._storage._value, x._storage._value)
     return addingBytePairProducts(accumulator, magnitude, signed)
     #else
+    return addingQuadSums(accumulator) { Int32(x[$0]) &* Int32(y[$0]) }
+    #endif
+}
+
+/// The scalar form of both: lane j gains `product(4j) + … + product(4j + 3)`.
+@inlinable @inline(__always)
+func addingQuadSums(_ accumulator: SIMD8<Int32>, _ product: (Int) -> Int32) -> SIMD8<Int32> {
     var result = accumulator
     for lane in 0..<8 {
         var sum: Int32 = 0
-        for i in 4 * lane..<4 * lane + 4 { sum &+= Int32(x[i]) &* Int32(y[i]) }
+        for i in 4 * lane..<4 * lane + 4 { sum &+= product(i) }
         result[lane] &+= sum
     }
     return result
-    #endif
 }
 
 /// Whether `addingBytePairProducts` runs on `vpdpbusd` (reported by `sdscm bench`).
