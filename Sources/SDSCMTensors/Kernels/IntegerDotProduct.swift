@@ -65,10 +65,10 @@ enum IntegerDotProduct {
     /// Output columns `columns` of `job` for every row of `activations`.
     ///
     /// One weight row at a time, as ggml does: decoding streams the weights from memory, and on the development
-    /// machine (AMD EPYC, Zen 4) reading two or four rows in step halved to thirded the throughput of a single
-    /// sequential stream (Q8_0 decode on one thread: 113 tokens/s one row at a time, 49 with two, 38 with four).
-    /// One accumulator chain is enough: the multiply-add per 32 weights waits on the previous one for 4 cycles,
-    /// well under what loading 34 bytes from memory takes.
+    /// machine (AMD EPYC, Zen 4) reading two or four adjacent rows in step cut the throughput to a half or a third
+    /// (Q8_0 decode on one thread: 113 tokens/s one row at a time, 49 with two, 38 with four). Two rows half a
+    /// slice apart, as the float decoder reads them, measured the same as one (117 vs 120): one accumulator chain
+    /// is enough here, since one multiply-add per 32 weights waits far less than their load does.
     static func computeSlice(_ job: MatrixMultiply.Job, columns range: Range<Int>, activations: ActivationBlocks) {
         let weights = job.weights, rows = job.rows, blocks = activations.blocksPerRow
         for column in range {
