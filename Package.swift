@@ -21,8 +21,9 @@ import Foundation
 // and otherwise for Haswell-class CPUs (AVX2, FMA, F16C; every x86_64 server since 2013). SDSCM_FMA makes kernels
 // use fused multiply-add; SDSCM_AVX2 (any non-portable x86_64 build) lets the 8-bit integer kernels use
 // `vpmaddubsw`, and SDSCM_VNNI (AVX-512 VNNI on the host or in the named CPU) `vpdpbusd`, with the same integer
-// results. Either way every output keeps the same summation order, so these builds write the same bytes. Environment switches: `SDSCM_TARGET_CPU=<LLVM CPU name>` (e.g. `haswell` for a binary that must run on
-// older machines, `native`, `znver4`; SDSCM_AVX512 is defined when the name is an AVX-512 CPU or `native` on an
+// results. Either way every output keeps the same summation order, so these builds write the same bytes.
+// Environment switches: `SDSCM_TARGET_CPU=<LLVM CPU name>` (e.g. `haswell` for a binary that must run on older
+// machines, `native`, `znver4`; SDSCM_AVX512 is defined when the name is an AVX-512 CPU or `native` on an
 // AVX-512 host), `SDSCM_PORTABLE=1` builds for the baseline instead (slower; separate multiply and add). arm64 has
 // FMA in its baseline. See Documentation/Performance.md, "Build flags".
 let environment = Context.environment
@@ -39,11 +40,9 @@ func hostCPUFlags() -> Set<String> {
     return []
     #endif
 }
+let hostFlags = hostCPUFlags()
 /// Whether the building host has AVX-512 F and VL.
-func hostHasAVX512() -> Bool {
-    let set = hostCPUFlags()
-    return set.contains("avx512f") && set.contains("avx512vl")
-}
+func hostHasAVX512() -> Bool { hostFlags.contains("avx512f") && hostFlags.contains("avx512vl") }
 /// LLVM CPU names with AVX-512 VNNI (the 8-bit dot-product instruction `vpdpbusd`).
 let vnniCPUs: Set<String> = ["cascadelake", "cooperlake", "icelake-client", "icelake-server", "tigerlake", "rocketlake",
                              "sapphirerapids", "emeraldrapids", "graniterapids", "znver4", "znver5"]
@@ -65,9 +64,9 @@ if !portable {
     // it is enabled through the C target options, which Swift's code generator shares).
     let vnni: Bool
     if let requested = environment["SDSCM_TARGET_CPU"], !requested.isEmpty {
-        vnni = vnniCPUs.contains(requested) || (requested == "native" && hostCPUFlags().contains("avx512_vnni"))
+        vnni = vnniCPUs.contains(requested) || (requested == "native" && hostFlags.contains("avx512_vnni"))
     } else {
-        vnni = avx512 && hostCPUFlags().contains("avx512_vnni")
+        vnni = avx512 && hostFlags.contains("avx512_vnni")
     }
     computeSettings = [.unsafeFlags(["-target-cpu", cpu]), .define("SDSCM_FMA"), .define("SDSCM_AVX2")]
     if avx512 { computeSettings.append(.define("SDSCM_AVX512")) }

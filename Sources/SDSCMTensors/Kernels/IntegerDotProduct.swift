@@ -53,9 +53,9 @@ final class ActivationBlocks {
 /// of ggml's x86 `ggml_vec_dot_q4_1_q8_1` and `ggml_vec_dot_q8_0_q8_0` (AVX2 form) step by step: per block, the
 /// eight integer lanes of `mul_sum_us8_pairs_float` converted to float and accumulated by one fused multiply-add
 /// with `d_w·d_a`; Q4_1 adds `m·s` to a scalar in block order (`summs += m*s`, which the C compiler contracts to a
-/// fused multiply-add); then `hsum_float_8(acc) (+ Σ m·s)`. Each output is that one
-/// dot product whatever the batch, tile or thread, so decoding and prefill agree bit for bit, and a logit equals
-/// llama.cpp's when the rest of the graph does (`LlamaCppNumericsTests`).
+/// fused multiply-add); then `hsum_float_8(acc) (+ Σ m·s)`. Each output is that one dot product whatever the
+/// batch, tile or thread, so decoding and prefill agree bit for bit, and a logit equals llama.cpp's when the rest
+/// of the graph does (`LlamaCppNumericsTests`).
 enum IntegerDotProduct {
     /// Formats with an integer kernel. Not Q4_0: on x86 llama.cpp repacks Q4_0 weights into interleaved 8-row
     /// blocks and multiplies them in another float order (`ggml_gemv_q4_0_8x8_q8_0`), which the float path with
