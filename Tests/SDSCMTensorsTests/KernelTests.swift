@@ -59,6 +59,26 @@ import SDSCMTestSupport
         }
     }
 
+    /// A row's product computed alone (the fused decode kernels of Q4_1, Q5_0, Q8_0, Q4_K and Q6_K, which decode
+    /// blocks in registers) equals the same row inside a batch (dequantized panels and register tiles) bit for bit,
+    /// for every format: decoding a token must give the logits its prefill gave.
+    @Test func oneRowEqualsTheSameRowInABatch() throws {
+        let file = try #require(Self.formats)
+        var generator = SeededGenerator(seed: 11)
+        #expect(Set(file.tensors.map(\.type)).isSuperset(of: MatrixMultiply.fusedTypes), "fixture lacks a fused format")
+        for info in file.tensors {
+            let matrix = try WeightMatrix(file: file, info: info)
+            let k = matrix.columns, m = 6
+            let input = (0..<(m * k)).map { _ in Float.random(in: -2...2, using: &generator) }
+            let batched = try matrix.multiply(input, rows: m)
+            for row in 0..<m {
+                let alone = try matrix.multiply(Array(input[(row * k)..<((row + 1) * k)]), rows: 1)
+                #expect(alone.map(\.bitPattern) == batched[(row * matrix.rows)..<((row + 1) * matrix.rows)].map(\.bitPattern),
+                        "\(info.type) row \(row)")
+            }
+        }
+    }
+
     @Test func errors() throws {
         let file = try #require(Self.formats)
         let matrix = try WeightMatrix(file: file, info: try file.tensor(named: "q4_k"))

@@ -7,8 +7,9 @@ import SDSCMEngine
 /// Outputs must not depend on how work was batched, forked or threaded: the causal layer's noise replay and
 /// "same seed, same bytes" rest on it.
 @Suite struct DeterminismTests {
-    /// Q4_1, Q5_0 and Q8_0 decode through fused kernels and batch through dequantized panels; F32 and Q4_K use panels.
-    static let fixtures = TinyModelTests.fixtures.filter { ["F32", "Q4_1", "Q4_K", "Q5_0", "Q8_0"].contains($0.type) }
+    /// Q4_1, Q5_0, Q8_0, Q4_K and Q6_K decode through fused kernels and batch through dequantized panels; F32
+    /// uses panels for both.
+    static let fixtures = TinyModelTests.fixtures.filter { ["F32", "Q4_1", "Q4_K", "Q5_0", "Q6_K", "Q8_0"].contains($0.type) }
 
     @Test(arguments: fixtures)
     func tokenByTokenEqualsBatchedPrefill(_ fixture: TinyModelTests.Fixture) throws {

@@ -13,6 +13,9 @@ enum MatrixMultiply {
     /// Rows of W dequantized together.
     static let panel = 8
 
+    /// Formats whose one-row products decode blocks in registers (`multiplyFused`) instead of through a panel.
+    static let fusedTypes: Set<GGMLType> = [.q4_1, .q5_0, .q8_0, .q4_K, .q6_K]
+
     /// One product in a group: weights, optional row selection, and where the result goes.
     struct Job {
         var weights: WeightMatrix
@@ -103,12 +106,14 @@ enum MatrixMultiply {
     static func computeSlice(_ job: Job, columns range: Range<Int>, input: UnsafePointer<Float>, inputRows: Int) {
         let weights = job.weights, rows = job.rows
         let k = weights.columns
-        if inputRows < 4, weights.type == .q4_1 || weights.type == .q8_0 || weights.type == .q5_0 {
+        if inputRows < 4, fusedTypes.contains(weights.type) {
             for row in 0..<inputRows {
                 let x = input + row * k, y = job.output + row * job.outputStride
                 switch weights.type {
                 case .q4_1: multiplyFused(Q4_1Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
                 case .q5_0: multiplyFused(Q5_0Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
+                case .q4_K: multiplyFused(Q4_KDecoder.self, weights, rows: rows, columns: range, input: x, output: y)
+                case .q6_K: multiplyFused(Q6_KDecoder.self, weights, rows: rows, columns: range, input: x, output: y)
                 default: multiplyFused(Q8_0Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
                 }
             }
@@ -173,7 +178,7 @@ enum MatrixMultiply {
         }
     }
 
-    /// One row of A times weight rows `columns`, dequantizing each 32-element block in registers (the decode
+    /// One row of A times weight rows `columns`, dequantizing each 32-element chunk in registers (the decode
     /// path: with one row of A, writing dequantized weights to memory and reading them back cost as much as the
     /// arithmetic). Each output accumulates over k in the same order as `dot`, so results equal the batched path's.
     @inline(__always)
@@ -181,7 +186,7 @@ enum MatrixMultiply {
         _: Decoder.Type, _ weights: WeightMatrix, rows: [Int]?, columns: Range<Int>, input a: UnsafePointer<Float>,
         output: UnsafeMutablePointer<Float>
     ) {
-        let blocks = weights.columns / 32
+        let blocks = weights.columns / (32 * Decoder.chunksPerBlock)
         @inline(__always) func accumulate(
             _ acc: SIMD8<Float>, _ w: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
             _ x0: SIMD8<Float>, _ x1: SIMD8<Float>, _ x2: SIMD8<Float>, _ x3: SIMD8<Float>
@@ -197,11 +202,16 @@ enum MatrixMultiply {
             let column = columns.lowerBound + pair, far = column + half
             let r0 = weights.row(rows?[column] ?? column), r1 = weights.row(rows?[far] ?? far)
             var c0 = SIMD8<Float>(), c1 = SIMD8<Float>()
-            var offset = 0
-            for b in 0..<blocks {
-                let x0 = load(a, 32 * b), x1 = load(a, 32 * b + 8), x2 = load(a, 32 * b + 16), x3 = load(a, 32 * b + 24)
-                c0 = accumulate(c0, Decoder.decode(r0 + offset), x0, x1, x2, x3)
-                c1 = accumulate(c1, Decoder.decode(r1 + offset), x0, x1, x2, x3)
+            var offset = 0, x = a
+            for _ in 0..<blocks {
+                let b0 = r0 + offset, b1 = r1 + offset
+                let f0 = Decoder.factors(b0), f1 = Decoder.factors(b1)
+                for chunk in 0..<Decoder.chunksPerBlock {
+                    let x0 = load(x, 0), x1 = load(x, 8), x2 = load(x, 16), x3 = load(x, 24)
+                    c0 = accumulate(c0, Decoder.decode(b0, f0, chunk: chunk), x0, x1, x2, x3)
+                    c1 = accumulate(c1, Decoder.decode(b1, f1, chunk: chunk), x0, x1, x2, x3)
+                    x += 32
+                }
                 offset &+= Decoder.bytesPerBlock
             }
             output[column] = horizontalSum(c0); output[far] = horizontalSum(c1)
@@ -210,9 +220,14 @@ enum MatrixMultiply {
             let column = columns.upperBound - 1
             let r = weights.row(rows?[column] ?? column)
             var c = SIMD8<Float>()
+            var x = a
             for b in 0..<blocks {
-                c = accumulate(c, Decoder.decode(r + b * Decoder.bytesPerBlock),
-                               load(a, 32 * b), load(a, 32 * b + 8), load(a, 32 * b + 16), load(a, 32 * b + 24))
+                let block = r + b * Decoder.bytesPerBlock
+                let f = Decoder.factors(block)
+                for chunk in 0..<Decoder.chunksPerBlock {
+                    c = accumulate(c, Decoder.decode(block, f, chunk: chunk), load(x, 0), load(x, 8), load(x, 16), load(x, 24))
+                    x += 32
+                }
             }
             output[column] = horizontalSum(c)
         }
@@ -385,13 +400,33 @@ enum MatrixMultiply {
     }
 }
 
-/// Decodes one 32-element block into four vectors, for the fused decode kernel.
+/// Decodes a weight block in 32-element chunks of four vectors, for the fused decode kernel. Each chunk is the
+/// row dequantizer's values for those elements, so both paths give a weight the same number.
 protocol BlockDecoder {
+    /// What a block's chunks share (a super-block's scales), computed once per block.
+    associatedtype Factors
     static var bytesPerBlock: Int { get }
+    /// 32-element chunks per block: 1 for the 32-element formats, 8 for the K-quants' super-blocks.
+    static var chunksPerBlock: Int { get }
+    static func factors(_ block: UnsafeRawPointer) -> Factors
+    static func decode(_ block: UnsafeRawPointer, _ factors: Factors, chunk: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+}
+
+/// A 32-element format: one chunk, nothing shared.
+protocol SingleChunkDecoder: BlockDecoder where Factors == Void {
     static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
 }
 
-enum Q4_1Decoder: BlockDecoder {
+extension SingleChunkDecoder {
+    static var chunksPerBlock: Int { 1 }
+    @inline(__always) static func factors(_ block: UnsafeRawPointer) {}
+    @inline(__always)
+    static func decode(_ block: UnsafeRawPointer, _ factors: Void, chunk: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        decode(block)
+    }
+}
+
+enum Q4_1Decoder: SingleChunkDecoder {
     static var bytesPerBlock: Int { 20 }
     @inline(__always)
     static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
@@ -399,7 +434,7 @@ enum Q4_1Decoder: BlockDecoder {
     }
 }
 
-enum Q5_0Decoder: BlockDecoder {
+enum Q5_0Decoder: SingleChunkDecoder {
     static var bytesPerBlock: Int { 22 }
     @inline(__always)
     static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
@@ -407,10 +442,34 @@ enum Q5_0Decoder: BlockDecoder {
     }
 }
 
-enum Q8_0Decoder: BlockDecoder {
+enum Q8_0Decoder: SingleChunkDecoder {
     static var bytesPerBlock: Int { 34 }
     @inline(__always)
     static func decode(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
         RowDequantizer.q8_0Block(block)
+    }
+}
+
+enum Q4_KDecoder: BlockDecoder {
+    static var bytesPerBlock: Int { 144 }
+    static var chunksPerBlock: Int { 8 }
+    @inline(__always)
+    static func factors(_ block: UnsafeRawPointer) -> RowDequantizer.Q4_KFactors { RowDequantizer.q4_KFactors(block) }
+    @inline(__always)
+    static func decode(_ block: UnsafeRawPointer, _ factors: RowDequantizer.Q4_KFactors, chunk: Int)
+        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        RowDequantizer.q4_KChunk(block, factors, chunk)
+    }
+}
+
+enum Q6_KDecoder: BlockDecoder {
+    static var bytesPerBlock: Int { 210 }
+    static var chunksPerBlock: Int { 8 }
+    @inline(__always)
+    static func factors(_ block: UnsafeRawPointer) -> SIMD16<Float> { RowDequantizer.q6_KFactors(block) }
+    @inline(__always)
+    static func decode(_ block: UnsafeRawPointer, _ factors: SIMD16<Float>, chunk: Int)
+        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        RowDequantizer.q6_KChunk(block, factors, chunk)
     }
 }

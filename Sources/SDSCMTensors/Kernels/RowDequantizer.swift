@@ -186,58 +186,97 @@ enum RowDequantizer {
         }
     }
 
+    /// What a Q4_K super-block's chunks share: d·scale and −dmin·min of each 32-element sub-block.
+    struct Q4_KFactors {
+        var scales: SIMD8<Float>
+        var offsets: SIMD8<Float>
+    }
+
+    /// ggml's `get_scale_min_k4` for all eight sub-blocks at once, on 32-bit lanes (x86 has no per-lane byte
+    /// shifts): scale j < 4 is `s[j] & 63`, scale j ≥ 4 is `s[j+4] & 15 | (s[j−4] >> 6) << 4`; min j < 4 is
+    /// `s[j+4] & 63`, min j ≥ 4 is `s[j+4] >> 4 | (s[j] >> 6) << 4`, where `s` are the 12 scale bytes.
+    @inline(__always)
+    static func q4_KFactors(_ x: UnsafeRawPointer) -> Q4_KFactors {
+        let d = half(x, 0), dmin = half(x, 2)
+        let s = x.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
+        let scaleLow = widen(SIMD8<UInt8>(s[0], s[1], s[2], s[3], s[8], s[9], s[10], s[11]))
+        let minLow = widen(SIMD8<UInt8>(s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]))
+        let scaleHigh = (widen(SIMD8<UInt8>(0, 0, 0, 0, s[0], s[1], s[2], s[3])) &>> 6) &<< 4
+        let minHigh = (widen(SIMD8<UInt8>(0, 0, 0, 0, s[4], s[5], s[6], s[7])) &>> 6) &<< 4
+        let mask = SIMD8<Int32>(63, 63, 63, 63, 15, 15, 15, 15)
+        let minShift = SIMD8<Int32>(0, 0, 0, 0, 4, 4, 4, 4)
+        let scales = (scaleLow & mask) | scaleHigh
+        let mins = ((minLow &>> minShift) & mask) | minHigh
+        return Q4_KFactors(scales: floats(scales) * SIMD8<Float>(repeating: d),
+                           offsets: -(floats(mins) * SIMD8<Float>(repeating: dmin)))
+    }
+
+    /// Sub-block `j` of a Q4_K super-block: low nibbles of bytes 32⌊j/2⌋… for even j, high nibbles for odd.
+    /// d·scale (a half's 11-bit significand times a 6-bit integer) and its product with a 4-bit q are exact in
+    /// Float, so the fused q·d·scale + offset rounds as ggml's separate product and difference do.
+    @inline(__always)
+    static func q4_KChunk(_ x: UnsafeRawPointer, _ factors: Q4_KFactors, _ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        // Sixteen-byte halves: the standard library's 32-lane operations stay lane-by-lane loops here.
+        let bytes = 16 + 32 * (j >> 1)
+        let q0 = x.loadUnaligned(fromByteOffset: bytes, as: SIMD16<UInt8>.self)
+        let q1 = x.loadUnaligned(fromByteOffset: bytes + 16, as: SIMD16<UInt8>.self)
+        let even = j & 1 == 0
+        let n0 = even ? q0 & 0x0F : q0 &>> 4, n1 = even ? q1 & 0x0F : q1 &>> 4
+        let scale = SIMD8<Float>(repeating: factors.scales[j]), offset = SIMD8<Float>(repeating: factors.offsets[j])
+        return (multiplyAdd(offset, scale, floats(n0.lowHalf)), multiplyAdd(offset, scale, floats(n0.highHalf)),
+                multiplyAdd(offset, scale, floats(n1.lowHalf)), multiplyAdd(offset, scale, floats(n1.highHalf)))
+    }
+
+    /// d·scale of a Q6_K super-block's 16 groups of 16 (exact: 11 by 8 significant bits).
+    @inline(__always)
+    static func q6_KFactors(_ x: UnsafeRawPointer) -> SIMD16<Float> {
+        let d = SIMD8<Float>(repeating: half(x, 208))
+        let scales = x.loadUnaligned(fromByteOffset: 192, as: SIMD16<UInt8>.self)
+        return SIMD16<Float>(lowHalf: floats(signed: scales.lowHalf) * d, highHalf: floats(signed: scales.highHalf) * d)
+    }
+
+    /// Elements 32j…32j+31 of a Q6_K super-block. Half h = ⌊j/4⌋ holds four 32-element parts p = j mod 4: low
+    /// nibbles of `ql[64h…]` (p = 0) or `ql[64h+32…]` (p = 1), high nibbles of the same (p = 2, 3), each with bits
+    /// 2p, 2p+1 of `qh[32h…]` on top; its first 16 elements use scale 8h+2p, the next 16 scale 8h+2p+1.
+    @inline(__always)
+    static func q6_KChunk(_ x: UnsafeRawPointer, _ scales: SIMD16<Float>, _ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let h = j >> 2, p = j & 3
+        let low = 64 * h + 32 * (p & 1), high = 128 + 32 * h
+        let nibbleShift: UInt8 = p < 2 ? 0 : 4, bitShift = UInt8(2 * p)
+        // Sixteen-byte halves (the standard library's 32-lane operations stay lane-by-lane loops here).
+        @inline(__always) func values(_ offset: Int) -> SIMD16<UInt8> {
+            let ql = x.loadUnaligned(fromByteOffset: low + offset, as: SIMD16<UInt8>.self)
+            let qh = x.loadUnaligned(fromByteOffset: high + offset, as: SIMD16<UInt8>.self)
+            return ((ql &>> nibbleShift) & 0x0F) | (((qh &>> bitShift) & 3) &<< 4)
+        }
+        let q0 = values(0), q1 = values(16)
+        let first = SIMD8<Float>(repeating: scales[8 * h + 2 * p]), second = SIMD8<Float>(repeating: scales[8 * h + 2 * p + 1])
+        let centre = SIMD8<Float>(repeating: 32)
+        // q − 32 is exact in Float either way; the product is the reference's d·scale × (q − 32).
+        return (first * (floats(q0.lowHalf) - centre), first * (floats(q0.highHalf) - centre),
+                second * (floats(q1.lowHalf) - centre), second * (floats(q1.highHalf) - centre))
+    }
+
     static func q4_K(_ source: UnsafeRawPointer, _ blocks: Int, _ y: UnsafeMutablePointer<Float>) {
         for block in 0..<blocks {
             let x = source + block * 144
-            let d = half(x, 0), dmin = half(x, 2)
-            let out = y + block * 256
-            for chunk in 0..<4 {
-                let (scale1, min1) = scaleAndMinK4(2 * chunk, x, scales: 4)
-                let (scale2, min2) = scaleAndMinK4(2 * chunk + 1, x, scales: 4)
-                // d·scale (a half's 11-bit significand times a 6-bit integer) and its product with a 4-bit q are
-                // exact in Float, so the fused q·d1 + offset1 (offset = −dmin·min) rounds as the separate product
-                // and difference do.
-                let d1 = SIMD8<Float>(repeating: d * Float(scale1)), offset1 = SIMD8<Float>(repeating: -(dmin * Float(min1)))
-                let d2 = SIMD8<Float>(repeating: d * Float(scale2)), offset2 = SIMD8<Float>(repeating: -(dmin * Float(min2)))
-                for half in 0..<2 {
-                    let q = x.loadUnaligned(fromByteOffset: 16 + 32 * chunk + 16 * half, as: SIMD16<UInt8>.self)
-                    let low = q & 0x0F, high = q &>> 4
-                    let base = 64 * chunk + 16 * half
-                    store(multiplyAdd(offset1, d1, floats(low.lowHalf)), out, base)
-                    store(multiplyAdd(offset1, d1, floats(low.highHalf)), out, base + 8)
-                    store(multiplyAdd(offset2, d2, floats(high.lowHalf)), out, base + 32)
-                    store(multiplyAdd(offset2, d2, floats(high.highHalf)), out, base + 40)
-                }
+            let factors = q4_KFactors(x)
+            for j in 0..<8 {
+                let (v0, v1, v2, v3) = q4_KChunk(x, factors, j)
+                let out = y + block * 256 + 32 * j
+                store(v0, out, 0); store(v1, out, 8); store(v2, out, 16); store(v3, out, 24)
             }
         }
     }
 
     static func q6_K(_ source: UnsafeRawPointer, _ blocks: Int, _ y: UnsafeMutablePointer<Float>) {
-        let thirtyTwo = SIMD8<Int32>(repeating: 32)
         for block in 0..<blocks {
             let x = source + block * 210
-            let d = half(x, 208)
-            for half in 0..<2 {
-                let ql = 64 * half, qh = 128 + 32 * half, sc = 192 + 8 * half
-                let out = y + block * 256 + 128 * half
-                for part in 0..<4 {
-                    let l = 8 * part
-                    let group = part / 2
-                    let low0 = widen(x.loadUnaligned(fromByteOffset: ql + l, as: SIMD8<UInt8>.self))
-                    let low1 = widen(x.loadUnaligned(fromByteOffset: ql + l + 32, as: SIMD8<UInt8>.self))
-                    let high = widen(x.loadUnaligned(fromByteOffset: qh + l, as: SIMD8<UInt8>.self))
-                    let q1 = ((low0 & 0x0F) | ((high & 3) &<< 4)) &- thirtyTwo
-                    let q2 = ((low1 & 0x0F) | (((high &>> 2) & 3) &<< 4)) &- thirtyTwo
-                    let q3 = ((low0 &>> 4) | (((high &>> 4) & 3) &<< 4)) &- thirtyTwo
-                    let q4 = ((low1 &>> 4) | (((high &>> 6) & 3) &<< 4)) &- thirtyTwo
-                    func scale(_ i: Int) -> SIMD8<Float> {
-                        SIMD8<Float>(repeating: d * Float(Int8(bitPattern: x.load(fromByteOffset: sc + group + i, as: UInt8.self))))
-                    }
-                    store(scale(0) * floats(q1), out, l)
-                    store(scale(2) * floats(q2), out, l + 32)
-                    store(scale(4) * floats(q3), out, l + 64)
-                    store(scale(6) * floats(q4), out, l + 96)
-                }
+            let scales = q6_KFactors(x)
+            for j in 0..<8 {
+                let (v0, v1, v2, v3) = q6_KChunk(x, scales, j)
+                let out = y + block * 256 + 32 * j
+                store(v0, out, 0); store(v1, out, 8); store(v2, out, 16); store(v3, out, 24)
             }
         }
     }
