@@ -6,8 +6,9 @@ import SDSCMTestSupport
 
 /// The integer kernels of `--numerics llama.cpp` against ggml's reference arithmetic (`ggml-quants.c`
 /// `quantize_row_q8_1_ref` with the AVX2 quantizer's round-half-even, `ggml_vec_dot_*_generic`'s block formulas)
-/// evaluated in Double with exact integer block sums. That llama.cpp's own float order is reproduced bit for bit is
-/// checked on whole models, against llama.cpp's logits (`LlamaCppNumericsTests`).
+/// evaluated in Double with exact integer block sums, and against ggml's own x86 kernels bit for bit
+/// (`ggml-vec-dot.json`, made by Tests/Tools/kernel-fixtures/make_ggml_dot_expected.py). Whole models against
+/// llama.cpp's logits: `LlamaCppNumericsTests`.
 @Suite struct IntegerKernelTests {
     /// ggml's 8-bit activation block: values, the half-rounded scale, and Q8_1's half-rounded d·Σq.
     static func quantize(_ x: ArraySlice<Float>) -> (q: [Int], d: Double, s: Double) {
@@ -34,6 +35,11 @@ import SDSCMTestSupport
                 let bytes = (0..<16).map { Int(block.load(fromByteOffset: 4 + $0, as: UInt8.self)) }
                 weights = bytes.map { $0 & 15 } + bytes.map { $0 >> 4 }
                 minimum = Double(RowDequantizer.half(block, 2))
+            case .q5_0:
+                let high = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+                let bytes = (0..<16).map { Int(block.load(fromByteOffset: 6 + $0, as: UInt8.self)) }
+                let nibbles = bytes.map { $0 & 15 } + bytes.map { $0 >> 4 }
+                weights = (0..<32).map { nibbles[$0] + 16 * Int((high >> UInt32($0)) & 1) - 16 }
             default:
                 weights = (0..<32).map { Int(block.load(fromByteOffset: 2 + $0, as: Int8.self)) }
             }
@@ -43,7 +49,7 @@ import SDSCMTestSupport
         return total
     }
 
-    @Test(arguments: [GGMLType.q4_1, .q8_0])
+    @Test(arguments: [GGMLType.q4_1, .q5_0, .q8_0])
     func matchesBlockArithmetic(_ type: GGMLType) throws {
         let file = try GGUFFile(path: Fixtures.path("gguf/formats.gguf"))
         let info = try #require(file.tensors.first { $0.type == type })
@@ -75,6 +81,29 @@ import SDSCMTestSupport
                 #expect(selected[row * 2] == result[row * matrix.rows + 2])
                 #expect(selected[row * 2 + 1] == result[row * matrix.rows])
             }
+        }
+    }
+
+    /// Every output equals the one ggml's own kernels (`from_float` of the activation format, then `vec_dot`, as
+    /// llama.cpp 0.3.36 runs them on x86 with AVX2 and FMA) compute for the same weights and inputs, bit for bit.
+    @Test(.enabled(if: kernelsUseFusedMultiplyAdd, "ggml's results are those of its FMA build"))
+    func equalsGGMLKernelsBitForBit() throws {
+        let file = try GGUFFile(path: Fixtures.path("gguf/formats.gguf"))
+        let fixture = try #require(Fixtures.json("ggml-vec-dot.json") as? [String: Any])
+        let cases = try #require(fixture["cases"] as? [[String: Any]])
+        #expect(Set(cases.compactMap { $0["tensor"] as? String }) == ["q4_1", "q5_0", "q8_0", "q6_k"])
+        for entry in cases {
+            let name = try #require(entry["tensor"] as? String)
+            let info = try #require(file.tensors.first { $0.name == name })
+            let matrix = try WeightMatrix(file: file, info: info)
+            #expect(IntegerDotProduct.supports(matrix.type), "\(name) has no integer kernel")
+            let input = try #require(entry["input"] as? [Int]).map { Float(bitPattern: UInt32($0)) }
+            let expected = try #require(entry["output"] as? [Int]).map(UInt32.init)
+            let result = try matrix.multiply(input, rows: 1, numerics: .llamaCpp)
+            #expect(result.map(\.bitPattern) == expected, "\(name): ours \(result), ggml \(expected.map { Float(bitPattern: $0) })")
+            // Inside a batch of four (the prompt tile) each row is the same computation.
+            let batch = try matrix.multiply(input + input.reversed() + input + input, rows: 4, numerics: .llamaCpp)
+            #expect(Array(batch[0..<matrix.rows]).map(\.bitPattern) == expected, "\(name) in a batch")
         }
     }
 }

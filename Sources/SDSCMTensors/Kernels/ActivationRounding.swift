@@ -7,10 +7,10 @@ public enum NumericsMode: String, Sendable, CaseIterable {
     case exact
     /// Activations are first rounded the way llama.cpp's CPU backend quantizes them for its integer dot
     /// products: to 8-bit blocks (Q8_0 for Q4_0/Q5_0/Q8_0 weights, Q8_1 for Q4_1/Q5_1, Q8_K for K-quants) or to
-    /// half precision for F16 weights. Q4_1 and Q8_0 weights are then multiplied with integer dot products in the
-    /// order of ggml's x86 kernels, giving llama.cpp's dot products bit for bit (and decoding faster than `exact`);
-    /// other formats multiply the rounded activations in float, which reproduces llama.cpp's results to within its
-    /// float summation order.
+    /// half precision for F16 weights. Q4_1, Q5_0, Q8_0 and Q6_K weights are then multiplied with integer dot
+    /// products in the order of ggml's x86 `vec_dot` kernels, giving its dot products bit for bit (and decoding
+    /// faster than `exact`); other formats multiply the rounded activations in float, which reproduces llama.cpp's
+    /// results to within its float summation order.
     case llamaCpp = "llama.cpp"
 }
 

@@ -51,9 +51,9 @@ enum MatrixMultiply {
         var owned: [UnsafeMutablePointer<Float>] = []
         defer { owned.forEach { $0.deallocate() } }
         // llama.cpp numerics on formats with an integer kernel: the input as 8-bit blocks, once for all of them.
-        var blocks: ActivationBlocks?
+        var blocks: QuantizedActivations?
         if numerics == .llamaCpp, jobs.contains(where: { IntegerDotProduct.supports($0.weights.type) }) {
-            blocks = ActivationBlocks(input, rows: inputRows, k: k)
+            blocks = QuantizedActivations(input, rows: inputRows, k: k, for: jobs.map(\.weights.type))
         }
         if numerics == .llamaCpp {
             var roundedByFormat: [GGMLType: UnsafePointer<Float>] = [:]

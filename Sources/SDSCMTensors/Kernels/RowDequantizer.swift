@@ -240,21 +240,28 @@ enum RowDequantizer {
     /// 2p, 2p+1 of `qh[32h…]` on top; its first 16 elements use scale 8h+2p, the next 16 scale 8h+2p+1.
     @inline(__always)
     static func q6_KChunk(_ x: UnsafeRawPointer, _ scales: SIMD16<Float>, _ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let (q0, q1) = q6_KLevels(x, j)
         let h = j >> 2, p = j & 3
-        let low = 64 * h + 32 * (p & 1), high = 128 + 32 * h
-        let nibbleShift: UInt8 = p < 2 ? 0 : 4, bitShift = UInt8(2 * p)
-        // Sixteen-byte halves (the standard library's 32-lane operations stay lane-by-lane loops here).
-        @inline(__always) func values(_ offset: Int) -> SIMD16<UInt8> {
-            let ql = x.loadUnaligned(fromByteOffset: low + offset, as: SIMD16<UInt8>.self)
-            let qh = x.loadUnaligned(fromByteOffset: high + offset, as: SIMD16<UInt8>.self)
-            return ((ql &>> nibbleShift) & 0x0F) | (((qh &>> bitShift) & 3) &<< 4)
-        }
-        let q0 = values(0), q1 = values(16)
         let first = SIMD8<Float>(repeating: scales[8 * h + 2 * p]), second = SIMD8<Float>(repeating: scales[8 * h + 2 * p + 1])
         let centre = SIMD8<Float>(repeating: 32)
         // q − 32 is exact in Float either way; the product is the reference's d·scale × (q − 32).
         return (first * (floats(q0.lowHalf) - centre), first * (floats(q0.highHalf) - centre),
                 second * (floats(q1.lowHalf) - centre), second * (floats(q1.highHalf) - centre))
+    }
+
+    /// The unsigned 6-bit levels q (value = d·scale·(q − 32)) of elements 32j…32j+31 of a Q6_K super-block, as
+    /// two sixteen-byte halves (the standard library's 32-lane operations stay lane-by-lane loops here).
+    @inline(__always)
+    static func q6_KLevels(_ x: UnsafeRawPointer, _ j: Int) -> (SIMD16<UInt8>, SIMD16<UInt8>) {
+        let h = j >> 2, p = j & 3
+        let low = 64 * h + 32 * (p & 1), high = 128 + 32 * h
+        let nibbleShift: UInt8 = p < 2 ? 0 : 4, bitShift = UInt8(2 * p)
+        @inline(__always) func levels(_ offset: Int) -> SIMD16<UInt8> {
+            let ql = x.loadUnaligned(fromByteOffset: low + offset, as: SIMD16<UInt8>.self)
+            let qh = x.loadUnaligned(fromByteOffset: high + offset, as: SIMD16<UInt8>.self)
+            return ((ql &>> nibbleShift) & 0x0F) | (((qh &>> bitShift) & 3) &<< 4)
+        }
+        return (levels(0), levels(16))
     }
 
     static func q4_K(_ source: UnsafeRawPointer, _ blocks: Int, _ y: UnsafeMutablePointer<Float>) {
