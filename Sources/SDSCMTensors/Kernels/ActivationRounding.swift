@@ -34,36 +34,26 @@ enum ActivationRounding {
         case .f16:
             for i in 0..<count { x[i] = HalfPrecision.float(fromHalfBits: halfBits(x[i])) }
         case .q8_0, .q8_1:
-            // quantize_row_q8_0/q8_1 (AVX2): d = amax/127 stored as half, q = round-half-even(x · 127/amax).
-            var block = 0
-            while block + 32 <= count {
-                let values = x + block
-                var amax: Float = 0
-                for j in 0..<32 { amax = max(amax, abs(values[j])) }
-                let scale = HalfPrecision.float(fromHalfBits: halfBits(amax / 127))
-                let inverse: Float = amax != 0 ? 127 / amax : 0
-                for j in 0..<32 { values[j] = (values[j] * inverse).rounded(.toNearestOrEven) * scale }
-                block += 32
+            // The value each 8-bit activation stands for: q · half(d).
+            withUnsafeTemporaryAllocation(of: Int8.self, capacity: 32) { q in
+                var block = 0
+                while block + 32 <= count {
+                    let values = x + block
+                    let scale = HalfPrecision.float(fromHalfBits: halfBits(ActivationQuantizer.eightBitBlock(values, into: q.baseAddress!).d))
+                    for j in 0..<32 { values[j] = Float(q[j]) * scale }
+                    block += 32
+                }
             }
         case .q8_K:
-            // quantize_row_q8_K_ref: the signed element of largest magnitude sets iscale = -127/max;
-            // q = min(127, nearest(iscale·x)); d = 1/iscale (a float).
-            var block = 0
-            while block + 256 <= count {
-                let values = x + block
-                var amax: Float = 0, signedMax: Float = 0
-                for j in 0..<256 where abs(values[j]) > amax {
-                    amax = abs(values[j])
-                    signedMax = values[j]
+            // q · d, d a float.
+            withUnsafeTemporaryAllocation(of: Int8.self, capacity: 256) { q in
+                var block = 0
+                while block + 256 <= count {
+                    let values = x + block
+                    let d = ActivationQuantizer.superBlock(values, into: q.baseAddress!)
+                    for j in 0..<256 { values[j] = Float(q[j]) * d }
+                    block += 256
                 }
-                if amax == 0 {
-                    for j in 0..<256 { values[j] = 0 }
-                } else {
-                    let inverse = -127 / signedMax
-                    let d = 1 / inverse
-                    for j in 0..<256 { values[j] = min(127, (inverse * values[j]).rounded(.toNearestOrEven)) * d }
-                }
-                block += 256
             }
         default:
             break

@@ -1,11 +1,9 @@
 import SDSCMGGUF
 import SDSCMVectorIntrinsics
 
-/// Activation rows as ggml's Q8_1 blocks: 32 signed bytes per block, the block's scale as the half ggml stores
-/// (widened), and Q8_1's half-precision `d·Σq` (Q8_0 blocks are the same bytes and scale without the sum).
-///
-/// `quantize_row_q8_1` (AVX2): `d = amax/127`; `q = nearest-even(x · 127/amax)`; `d` stored as a half; `s =
-/// half(d·Σq)` with the unrounded `d`.
+/// Activation rows as ggml's Q8_1 blocks (`ActivationQuantizer.eightBitBlock`): 32 signed bytes per block, the
+/// block's scale as the half ggml stores (widened), and Q8_1's `s = half(d·Σq)` with the unrounded `d` (Q8_0 blocks
+/// are the same bytes and scale without the sum).
 final class ActivationBlocks {
     let rows: Int
     let blocksPerRow: Int
@@ -24,20 +22,7 @@ final class ActivationBlocks {
         for row in 0..<rows {
             for block in 0..<blocksPerRow {
                 let index = row * blocksPerRow + block
-                let x = input + row * k + block * 32, q = values + index * 32
-                var amax: Float = 0
-                for j in 0..<32 { amax = max(amax, abs(x[j])) }
-                let d = amax / 127
-                let inverse: Float = amax != 0 ? 127 / amax : 0
-                var sum: Int32 = 0
-                for j in 0..<32 {
-                    // In range for finite input; NaN or infinity (a broken model) gives -128 as cvtps2dq + packsswb
-                    // do, and never a trap.
-                    let r = (x[j] * inverse).rounded(.toNearestOrEven)
-                    let byte: Int8 = r >= -128 && r <= 127 ? Int8(r) : (r > 127 ? 127 : -128)
-                    q[j] = byte
-                    sum &+= Int32(byte)
-                }
+                let (d, sum) = ActivationQuantizer.eightBitBlock(input + row * k + block * 32, into: values + index * 32)
                 scales[index] = HalfPrecision.float(fromHalfBits: ActivationRounding.halfBits(d))
                 sums[index] = HalfPrecision.float(fromHalfBits: ActivationRounding.halfBits(d * Float(sum)))
             }
@@ -49,11 +34,8 @@ final class ActivationBlocks {
     }
 }
 
-/// Activation rows as ggml's Q8_K blocks (what K-quant weights multiply): 256 signed bytes per block, a float
-/// scale, and the sums of each 16 bytes.
-///
-/// `quantize_row_q8_K_ref`: the element of largest magnitude (the first, if tied) sets `iscale = −127/max`;
-/// `q = min(127, nearest-even(iscale·x))`; `d = 1/iscale`; an all-zero block is all zeros with d = 0.
+/// Activation rows as ggml's Q8_K blocks (what K-quant weights multiply; `ActivationQuantizer.superBlock`): 256
+/// signed bytes per block, a float scale, and the sums of each 16 bytes.
 final class SuperBlockActivations {
     let rows: Int
     let blocksPerRow: Int
@@ -72,24 +54,13 @@ final class SuperBlockActivations {
         for row in 0..<rows {
             for block in 0..<blocksPerRow {
                 let index = row * blocksPerRow + block
-                let x = input + row * k + block * 256, q = values + index * 256
-                var amax: Float = 0, signedMax: Float = 0
-                for j in 0..<256 where abs(x[j]) > amax {
-                    amax = abs(x[j])
-                    signedMax = x[j]
-                }
-                let inverse: Float = amax != 0 ? -127 / signedMax : 0
-                for j in 0..<256 {
-                    // ggml's nearest_int of NaN (infinite input) is 0; clamping keeps a broken model from trapping.
-                    let r = (inverse * x[j]).rounded(.toNearestOrEven)
-                    q[j] = r.isNaN ? 0 : Int8(max(-128, min(127, r)))
-                }
+                let q = values + index * 256
+                scales[index] = ActivationQuantizer.superBlock(input + row * k + block * 256, into: q)
                 for group in 0..<16 {
                     var sum: Int32 = 0
                     for j in 0..<16 { sum &+= Int32(q[16 * group + j]) }
                     groupSums[index * 16 + group] = sum
                 }
-                scales[index] = amax != 0 ? 1 / inverse : 0
             }
         }
     }

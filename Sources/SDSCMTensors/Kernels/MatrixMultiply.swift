@@ -142,18 +142,14 @@ enum MatrixMultiply {
         input: UnsafePointer<Float>, inputRows: Int, k: Int, into corrections: UnsafeMutablePointer<Float>
     ) {
         let blocks = k / 32
-        for row in 0..<inputRows {
-            for block in 0..<blocks {
-                let x = input + row * k + block * 32
-                var amax: Float = 0
-                for j in 0..<32 { amax = max(amax, abs(x[j])) }
-                let d = amax / 127
-                let inverse: Float = amax != 0 ? 127 / amax : 0
-                var sum: Float = 0
-                for j in 0..<32 { sum += (x[j] * inverse).rounded(.toNearestOrEven) }
-                let stored = HalfPrecision.float(fromHalfBits: ActivationRounding.halfBits(d * sum))
-                let implied = HalfPrecision.float(fromHalfBits: ActivationRounding.halfBits(d)) * sum
-                corrections[row * blocks + block] = stored - implied
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: 32) { q in
+            for row in 0..<inputRows {
+                for block in 0..<blocks {
+                    let (d, sum) = ActivationQuantizer.eightBitBlock(input + row * k + block * 32, into: q.baseAddress!)
+                    let stored = HalfPrecision.float(fromHalfBits: ActivationRounding.halfBits(d * Float(sum)))
+                    let implied = HalfPrecision.float(fromHalfBits: ActivationRounding.halfBits(d)) * Float(sum)
+                    corrections[row * blocks + block] = stored - implied
+                }
             }
         }
     }
