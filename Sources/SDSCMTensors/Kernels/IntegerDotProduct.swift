@@ -95,7 +95,12 @@ enum IntegerDotProduct {
     /// Formats with an integer kernel. Not Q4_0 and Q4_K: on x86 llama.cpp repacks those weights into interleaved
     /// 8-row blocks and multiplies them in another float order (`ggml_gemv_q4_0_8x8_q8_0`, `…q4_K_8x8_q8_K`),
     /// which the float path with rounded activations follows more closely than their `vec_dot` would.
-    static func supports(_ type: GGMLType) -> Bool { [.q4_1, .q5_0, .q8_0, .q6_K].contains(type) }
+    static func supports(_ type: GGMLType) -> Bool {
+        switch type {
+        case .q4_1, .q5_0, .q8_0, .q6_K: true
+        default: false
+        }
+    }
 
     /// Output columns `columns` of `job` for every row of `activations`.
     ///
@@ -105,55 +110,82 @@ enum IntegerDotProduct {
     /// slice apart, as the float decoder reads them, measured the same as one (117 vs 120): one accumulator chain
     /// is enough here, since one multiply-add per 32 weights waits far less than their load does.
     static func computeSlice(_ job: MatrixMultiply.Job, columns range: Range<Int>, activations quantized: QuantizedActivations) {
-        let weights = job.weights, type = weights.type
-        let superBlocks = type == .q6_K ? quantized.superBlocks : nil
-        let blocks = type == .q6_K ? nil : quantized.blocks
-        guard let activationRows = superBlocks?.rows ?? blocks?.rows,
-              let perRow = superBlocks?.blocksPerRow ?? blocks?.blocksPerRow else { return }
-        @inline(__always) func four(_ w: UnsafeRawPointer, _ base: Int) -> SIMD4<Float> {
-            if let superBlocks { return q6_Kx4(w, superBlocks, base: base, blocks: perRow) }
-            let a = blocks.unsafelyUnwrapped
-            return switch type {
-            case .q4_1: q4_1x4(w, a, base: base, blocks: perRow)
-            case .q5_0: signedx4(Q5_0Bytes.self, w, a, base: base, blocks: perRow)
-            default: signedx4(Q8_0Bytes.self, w, a, base: base, blocks: perRow)
-            }
-        }
-        @inline(__always) func one(_ w: UnsafeRawPointer, _ base: Int) -> Float {
-            if let superBlocks { return q6_K(w, superBlocks, base: base, blocks: perRow) }
-            let a = blocks.unsafelyUnwrapped
-            return switch type {
-            case .q4_1: q4_1(w, a, base: base, blocks: perRow)
-            case .q5_0: signed(Q5_0Bytes.self, w, a, base: base, blocks: perRow)
-            default: signed(Q8_0Bytes.self, w, a, base: base, blocks: perRow)
-            }
-        }
-        // Prompts: four activation rows share each decoded weight block, and a panel of weight rows meets each
-        // tile of four activation rows in turn, so both stay in L1 (sweeping all activation rows per weight row
-        // streamed them from L2: Gemma-3 pp64 in this mode lost a quarter).
-        var start = range.lowerBound
-        while start < range.upperBound {
-            let end = min(start + panel, range.upperBound)
-            var inputRow = 0
-            while inputRow + 4 <= activationRows {
-                for column in start..<end {
-                    let sums = four(weights.row(job.rows?[column] ?? column), inputRow * perRow)
-                    for i in 0..<4 { job.output[(inputRow + i) * job.outputStride + column] = sums[i] }
-                }
-                inputRow += 4
-            }
-            while inputRow < activationRows {
-                for column in start..<end {
-                    job.output[inputRow * job.outputStride + column] = one(weights.row(job.rows?[column] ?? column), inputRow * perRow)
-                }
-                inputRow += 1
-            }
-            start = end
+        switch job.weights.type {
+        case .q6_K:
+            if let activations = quantized.superBlocks { q6_KSlice(job, range, activations) }
+        case .q5_0:
+            if let activations = quantized.blocks { signedSlice(Q5_0Bytes.self, job, range, activations) }
+        default:
+            if let activations = quantized.blocks { q4_1OrQ8_0Slice(job, range, activations) }
         }
     }
 
-    /// Weight rows that meet each tile of activation rows together.
-    static let panel = 16
+    // Q4_1 and Q8_0 keep the loop nest they had before Q5_0 and Q6_K came: merged into one function with the
+    // others (one switch per row, or one slice function per format), Q8_0 decoding ran 15–40% slower on the
+    // development machine with the same inner-loop instructions (SmolLM2 Q8_0 tg, one thread: 122 vs 84 tokens/s).
+    // Each row there is only 18 blocks of a latency-bound chain, so what surrounds the loop counts.
+
+    static func q4_1OrQ8_0Slice(_ job: MatrixMultiply.Job, _ range: Range<Int>, _ activations: ActivationBlocks) {
+        let weights = job.weights, rows = job.rows, blocks = activations.blocksPerRow
+        for column in range {
+            let w = weights.row(rows?[column] ?? column)
+            var inputRow = 0
+            // Prompts: four activation rows share each decoded weight block (the row is in L1 by then).
+            while inputRow + 4 <= activations.rows {
+                let sums = weights.type == .q4_1
+                    ? q4_1x4(w, activations, base: inputRow * blocks, blocks: blocks)
+                    : signedx4(Q8_0Bytes.self, w, activations, base: inputRow * blocks, blocks: blocks)
+                for i in 0..<4 { job.output[(inputRow + i) * job.outputStride + column] = sums[i] }
+                inputRow += 4
+            }
+            while inputRow < activations.rows {
+                let base = inputRow * blocks
+                job.output[inputRow * job.outputStride + column] = weights.type == .q4_1
+                    ? q4_1(w, activations, base: base, blocks: blocks)
+                    : signed(Q8_0Bytes.self, w, activations, base: base, blocks: blocks)
+                inputRow += 1
+            }
+        }
+    }
+
+    @inline(never)
+    static func q6_KSlice(_ job: MatrixMultiply.Job, _ range: Range<Int>, _ activations: SuperBlockActivations) {
+        let weights = job.weights, blocks = activations.blocksPerRow
+        for column in range {
+            let w = weights.row(job.rows?[column] ?? column)
+            var inputRow = 0
+            // Prompts: four activation rows share each decoded chunk of levels.
+            while inputRow + 4 <= activations.rows {
+                let sums = q6_Kx4(w, activations, base: inputRow * blocks, blocks: blocks)
+                for i in 0..<4 { job.output[(inputRow + i) * job.outputStride + column] = sums[i] }
+                inputRow += 4
+            }
+            while inputRow < activations.rows {
+                job.output[inputRow * job.outputStride + column] = q6_K(w, activations, base: inputRow * blocks, blocks: blocks)
+                inputRow += 1
+            }
+        }
+    }
+
+    @inline(never)
+    static func signedSlice<Format: SignedByteBlock>(
+        _: Format.Type, _ job: MatrixMultiply.Job, _ range: Range<Int>, _ activations: ActivationBlocks
+    ) {
+        let weights = job.weights, blocks = activations.blocksPerRow
+        for column in range {
+            let w = weights.row(job.rows?[column] ?? column)
+            var inputRow = 0
+            while inputRow + 4 <= activations.rows {
+                let sums = signedx4(Format.self, w, activations, base: inputRow * blocks, blocks: blocks)
+                for i in 0..<4 { job.output[(inputRow + i) * job.outputStride + column] = sums[i] }
+                inputRow += 4
+            }
+            while inputRow < activations.rows {
+                job.output[inputRow * job.outputStride + column] = signed(Format.self, w, activations, base: inputRow * blocks, blocks: blocks)
+                inputRow += 1
+            }
+        }
+    }
 
     /// One weight row times four consecutive activation rows, each output computed exactly as `q4_1` computes it.
     @inline(__always)
@@ -223,8 +255,9 @@ enum IntegerDotProduct {
         var x = w
         for b in 0..<blocks {
             let qy = UnsafeRawPointer(a.values + 32 * (base + b)).loadUnaligned(as: SIMD32<Int8>.self)
+            let qx = Format.bytes(x)
             acc = multiplyAdd(acc, SIMD8(repeating: RowDequantizer.half(x, 0) * a.scales[base + b]),
-                              RowDequantizer.floats(addingSignedBytePairProducts(.zero, Format.bytes(x), qy)))
+                              RowDequantizer.floats(addingSignedBytePairProducts(.zero, qx, qy)))
             x += Format.bytesPerBlock
         }
         return horizontalSum(acc)
