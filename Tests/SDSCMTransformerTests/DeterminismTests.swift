@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SDSCMTestSupport
+import SDSCMTensors
 import SDSCMTransformer
 import SDSCMEngine
 
@@ -97,6 +98,39 @@ import SDSCMEngine
                 let alone = try TransformerLanguageModel(model: model).nextTokenLogProbabilities(after: [context])[0]
                 #expect(distribution.map(\.bitPattern) == alone.map(\.bitPattern), "\(context)")
             }
+        }
+    }
+
+    /// The `llama.cpp` numerics keep the same guarantees: integer kernels (Q4_1, Q5_0, Q6_K, Q8_0) and the float
+    /// path with rounded activations (Q4_0, Q4_K) give a token the same logits whether it is decoded alone, in an
+    /// uneven chunk, or in the batched prefill, on any thread count.
+    static let llamaCppFixtures = TinyModelTests.fixtures.filter {
+        $0.architecture != "gpt2" && ["Q4_0", "Q4_1", "Q4_K", "Q5_0", "Q6_K", "Q8_0"].contains($0.type)
+    }
+
+    @Test(arguments: llamaCppFixtures)
+    func llamaCppNumericsAreBatchAndThreadIndependent(_ fixture: TinyModelTests.Fixture) throws {
+        let path = Fixtures.path("tiny-models/" + fixture.file)
+        let model = try TransformerModel(path: path, threads: 2, numerics: .llamaCpp)
+        let ids = fixture.sequences[0].ids
+        let batched = try TinyModelTests.allLogits(model, ids)
+        var cache = model.makeCache()
+        var stepwise: [Float] = []
+        for id in ids {
+            stepwise += try model.evaluate([id], cache: &cache, outputs: [OutputRequest(position: 0, kind: .logits)])[0]
+        }
+        #expect(stepwise.map(\.bitPattern) == batched.map(\.bitPattern))
+        var chunked = model.makeCache()
+        var pieces: [Float] = []
+        for chunk in [ids[0..<5], ids[5..<7], ids[7...]] {
+            pieces += try model.evaluate(Array(chunk), cache: &chunked,
+                                         outputs: chunk.indices.map { OutputRequest(position: $0 - chunk.startIndex, kind: .logits) })
+                .flatMap { $0 }
+        }
+        #expect(pieces.map(\.bitPattern) == batched.map(\.bitPattern))
+        for threads in [1, 3] {
+            let other = try TinyModelTests.allLogits(TransformerModel(path: path, threads: threads, numerics: .llamaCpp), ids)
+            #expect(other.map(\.bitPattern) == batched.map(\.bitPattern), "\(threads) threads")
         }
     }
 
