@@ -14,8 +14,13 @@ import SDSCMEngine
 
     @Test(arguments: fixtures)
     func tokenByTokenEqualsBatchedPrefill(_ fixture: TinyModelTests.Fixture) throws {
-        let model = try TinyModelTests.model(fixture)
-        let ids = fixture.sequences[0].ids
+        try Self.expectBatchIndependent(TinyModelTests.model(fixture), fixture.sequences[0].ids, chunks: [3, 10])
+    }
+
+    /// Logits of `ids` token by token and in uneven chunks (split at `chunks`) equal the batched prefill's, bit
+    /// for bit; returns the batched logits.
+    @discardableResult
+    static func expectBatchIndependent(_ model: TransformerModel, _ ids: [Int], chunks: [Int]) throws -> [Float] {
         let batched = try TinyModelTests.allLogits(model, ids)
         var cache = model.makeCache()
         var stepwise: [Float] = []
@@ -23,15 +28,17 @@ import SDSCMEngine
             stepwise += try model.evaluate([id], cache: &cache, outputs: [OutputRequest(position: 0, kind: .logits)])[0]
         }
         #expect(stepwise.map(\.bitPattern) == batched.map(\.bitPattern))
-        // Uneven chunks too.
         var chunked = model.makeCache()
         var pieces: [Float] = []
-        for chunk in [ids[0..<3], ids[3..<10], ids[10...]] {
+        let bounds = [0] + chunks + [ids.count]
+        for (start, end) in zip(bounds, bounds.dropFirst()) {
+            let chunk = ids[start..<end]
             pieces += try model.evaluate(Array(chunk), cache: &chunked,
                                          outputs: chunk.indices.map { OutputRequest(position: $0 - chunk.startIndex, kind: .logits) })
                 .flatMap { $0 }
         }
         #expect(pieces.map(\.bitPattern) == batched.map(\.bitPattern))
+        return batched
     }
 
     @Test(arguments: fixtures)
@@ -111,23 +118,9 @@ import SDSCMEngine
     @Test(arguments: llamaCppFixtures)
     func llamaCppNumericsAreBatchAndThreadIndependent(_ fixture: TinyModelTests.Fixture) throws {
         let path = Fixtures.path("tiny-models/" + fixture.file)
-        let model = try TransformerModel(path: path, threads: 2, numerics: .llamaCpp)
         let ids = fixture.sequences[0].ids
-        let batched = try TinyModelTests.allLogits(model, ids)
-        var cache = model.makeCache()
-        var stepwise: [Float] = []
-        for id in ids {
-            stepwise += try model.evaluate([id], cache: &cache, outputs: [OutputRequest(position: 0, kind: .logits)])[0]
-        }
-        #expect(stepwise.map(\.bitPattern) == batched.map(\.bitPattern))
-        var chunked = model.makeCache()
-        var pieces: [Float] = []
-        for chunk in [ids[0..<5], ids[5..<7], ids[7...]] {
-            pieces += try model.evaluate(Array(chunk), cache: &chunked,
-                                         outputs: chunk.indices.map { OutputRequest(position: $0 - chunk.startIndex, kind: .logits) })
-                .flatMap { $0 }
-        }
-        #expect(pieces.map(\.bitPattern) == batched.map(\.bitPattern))
+        let batched = try Self.expectBatchIndependent(TransformerModel(path: path, threads: 2, numerics: .llamaCpp), ids,
+                                                      chunks: [5, 7])
         for threads in [1, 3] {
             let other = try TinyModelTests.allLogits(TransformerModel(path: path, threads: threads, numerics: .llamaCpp), ids)
             #expect(other.map(\.bitPattern) == batched.map(\.bitPattern), "\(threads) threads")
