@@ -35,11 +35,14 @@ public struct Architecture: Sendable, Equatable {
     /// `attention.sliding_window` and use the local RoPE base (llama.cpp's default for the architecture; the file
     /// may override it with `attention.sliding_window_pattern`). Nil: every layer is global.
     public let slidingWindowPattern: Int?
+    /// llama.cpp multiplies the queries by the attention scale before the scores (its Gemma graph) instead of
+    /// scaling the scores in the softmax. Equal in exact arithmetic; `NumericsMode.llamaCpp` follows it.
+    public let scalesQueries: Bool
 
     /// Traits of one architecture; the newer ones default to the plain pre-norm decoder.
     public init(name: String, normalization: Normalization, rotary: RotaryStyle, feedForward: FeedForward,
                 fusedQKV: Bool, normalizesQueryKey: Bool, learnedPositions: Bool, scalesEmbeddings: Bool = false,
-                normalizesBlockOutputs: Bool = false, slidingWindowPattern: Int? = nil) {
+                normalizesBlockOutputs: Bool = false, slidingWindowPattern: Int? = nil, scalesQueries: Bool = false) {
         self.name = name
         self.normalization = normalization
         self.rotary = rotary
@@ -50,6 +53,7 @@ public struct Architecture: Sendable, Equatable {
         self.scalesEmbeddings = scalesEmbeddings
         self.normalizesBlockOutputs = normalizesBlockOutputs
         self.slidingWindowPattern = slidingWindowPattern
+        self.scalesQueries = scalesQueries
     }
 
     /// The architectures this package implements.
@@ -65,7 +69,7 @@ public struct Architecture: Sendable, Equatable {
         // The GGUF converter already stores Gemma's RMSNorm weights as 1 + w, so its norms are plain RMSNorm.
         Architecture(name: "gemma3", normalization: .rms, rotary: .halves, feedForward: .gatedGELU,
                      fusedQKV: false, normalizesQueryKey: true, learnedPositions: false, scalesEmbeddings: true,
-                     normalizesBlockOutputs: true, slidingWindowPattern: 6),
+                     normalizesBlockOutputs: true, slidingWindowPattern: 6, scalesQueries: true),
     ]
 
     /// The architecture called `name`, or `TransformerError.unsupportedArchitecture`.

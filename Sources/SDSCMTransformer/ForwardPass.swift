@@ -53,10 +53,11 @@ struct ForwardPass {
         let hidden1 = Buffer(rowCount * f)
         let hidden2 = Buffer(c.architecture.feedForward == .gelu ? 0 : rowCount * f)
         let globalRope = RotaryTable(configuration: c, base: c.ropeBase, positionScale: c.ropePositionScale,
-                                     positions: positions)
+                                     positions: positions, numerics: model.numerics)
         // Sliding-window layers rotate with their own base (Gemma 3: 10 000 against 1 000 000).
         let localRope = c.slidingLayers.contains(true)
-            ? RotaryTable(configuration: c, base: c.localRopeBase, positionScale: 1, positions: positions) : globalRope
+            ? RotaryTable(configuration: c, base: c.localRopeBase, positionScale: 1, positions: positions,
+                          numerics: model.numerics) : globalRope
 
         // Embeddings (plus learned positions).
         for row in 0..<rowCount {
@@ -109,15 +110,29 @@ struct ForwardPass {
             switch c.architecture.feedForward {
             case .gatedSiLU:
                 multiply([(layer.gate!, nil, hidden1), (layer.up, layer.upBias, hidden2)], normed, rowCount, pool: pool)
-                VectorMath.silu(hidden1.pointer, count: hidden1.count)
-                VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: hidden1.count)
+                if model.numerics == .llamaCpp {
+                    for row in 0..<rowCount {
+                        LlamaCppVectorMath.swiglu(hidden1.row(row, width: f), times: hidden2.row(row, width: f), count: f)
+                    }
+                } else {
+                    VectorMath.silu(hidden1.pointer, count: hidden1.count)
+                    VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: hidden1.count)
+                }
             case .gatedGELU:
                 multiply([(layer.gate!, nil, hidden1), (layer.up, layer.upBias, hidden2)], normed, rowCount, pool: pool)
-                VectorMath.gelu(hidden1.pointer, count: hidden1.count)
-                VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: hidden1.count)
+                if model.numerics == .llamaCpp {
+                    LlamaCppVectorMath.geglu(hidden1.pointer, times: hidden2.pointer, count: hidden1.count)
+                } else {
+                    VectorMath.gelu(hidden1.pointer, count: hidden1.count)
+                    VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: hidden1.count)
+                }
             case .gelu:
                 multiply([(layer.up, layer.upBias, hidden1)], normed, rowCount, pool: pool)
-                VectorMath.gelu(hidden1.pointer, count: hidden1.count)
+                if model.numerics == .llamaCpp {
+                    LlamaCppVectorMath.gelu(hidden1.pointer, count: hidden1.count)
+                } else {
+                    VectorMath.gelu(hidden1.pointer, count: hidden1.count)
+                }
             }
             multiply([(layer.down, layer.downBias, projected)], hidden1, rowCount, pool: pool)
             if let postNorm = layer.postFeedForwardNorm {
@@ -139,16 +154,17 @@ struct ForwardPass {
                 let x = input.row(row, width: width), y = output.row(row, width: width)
                 switch c.architecture.normalization {
                 case .rms:
-                    VectorMath.rmsNorm(x, weight: w.baseAddress!, count: width, epsilon: c.normEpsilon, into: y)
+                    VectorMath.rmsNorm(x, weight: w.baseAddress!, count: width, epsilon: c.normEpsilon,
+                                       numerics: model.numerics, into: y)
                 case .layer:
                     if let bias {
                         bias.withUnsafeBufferPointer { b in
                             VectorMath.layerNorm(x, weight: w.baseAddress!, bias: b.baseAddress!, count: width,
-                                                 epsilon: c.normEpsilon, into: y)
+                                                 epsilon: c.normEpsilon, numerics: model.numerics, into: y)
                         }
                     } else {
                         VectorMath.layerNorm(x, weight: w.baseAddress!, bias: nil, count: width, epsilon: c.normEpsilon,
-                                             into: y)
+                                             numerics: model.numerics, into: y)
                     }
                 }
             }
@@ -167,7 +183,8 @@ struct ForwardPass {
             for index in 0..<count {
                 let head = x.row(index, width: dimension)
                 VectorMath.rmsNorm(head, weight: w.baseAddress!, count: dimension,
-                                   epsilon: model.configuration.normEpsilon, into: scratch.pointer)
+                                   epsilon: model.configuration.normEpsilon, numerics: model.numerics,
+                                   into: scratch.pointer)
                 head.update(from: scratch.pointer, count: dimension)
             }
         }
@@ -225,11 +242,15 @@ struct ForwardPass {
         let parts = work < 1 << 15 ? 1 : min(model.pool.threads, tasks)
         let positions = self.positions, cacheOfRow = self.cacheOfRow
         let box = UncheckedSendable((queries.pointer, output.pointer))
+        // llama.cpp's order (`LlamaCppAttention`) in that numerics mode; its Gemma graph scales the queries.
+        let llamaCpp = model.numerics == .llamaCpp
+        let queryScale = c.architecture.scalesQueries ? scale : nil
         model.pool.run(parts: parts) { part in
             let (q, out) = box.value
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: group * (maxPosition + 1))
             let keys = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: maxPosition + 1)
             let values = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: maxPosition + 1)
+            let scratch = llamaCpp ? LlamaCppAttention.Scratch(cells: maxPosition + 1, dimension: dimension) : nil
             defer { scores.deallocate(); keys.deallocate(); values.deallocate() }
             for task in stride(from: part, to: tasks, by: parts) {
                 let row = task / kvHeads, kvHead = task % kvHeads
@@ -237,6 +258,25 @@ struct ForwardPass {
                 let position = positions[row]
                 let first = window.map { max(0, position - $0 + 1) } ?? 0
                 let count = position - first + 1
+                let firstHead = kvHead * group
+                if let scratch {
+                    let cells = LlamaCppAttention.row(first: first, last: position)
+                    for cell in cells {
+                        let visible = cell >= first && cell <= position
+                        let j = cell - cells.lowerBound
+                        scratch.keys[j] = visible
+                            ? UnsafePointer(cache.pointer(layer: layer, value: false, position: cell) + kvHead * dimension)
+                            : UnsafePointer(scratch.zeros)
+                        scratch.values[j] = visible
+                            ? UnsafePointer(cache.pointer(layer: layer, value: true, position: cell) + kvHead * dimension)
+                            : UnsafePointer(scratch.zeros)
+                    }
+                    LlamaCppAttention.attend(
+                        queries: q + (row * heads + firstHead) * dimension, heads: group, dimension: dimension,
+                        first: first, last: position, scale: scale, queryScale: queryScale, scratch: scratch,
+                        into: out + (row * heads + firstHead) * dimension)
+                    continue
+                }
                 for j in 0..<count {
                     keys[j] = UnsafePointer(cache.pointer(layer: layer, value: false, position: first + j) + kvHead * dimension)
                     values[j] = UnsafePointer(cache.pointer(layer: layer, value: true, position: first + j) + kvHead * dimension)
@@ -244,7 +284,6 @@ struct ForwardPass {
                 // Every score and every output element is summed in the same order as one key at a time would
                 // (VectorMath.dot; one multiply-add per key for each output element), so results do not depend on
                 // batching; the grouping only hides latency and reuses loaded keys.
-                let firstHead = kvHead * group
                 var j = 0
                 while j + 8 <= count {
                     for h in 0..<group {
@@ -274,15 +313,28 @@ struct RotaryTable {
     let headDimension: Int
     let cosines: [Float]
     let sines: [Float]
+    /// llama.cpp's table and rotation (`LlamaCppRotary`) instead of the Double-precision table.
+    let followsLlamaCpp: Bool
 
-    init(configuration c: ModelConfiguration, base: Float, positionScale: Float, positions: [Int]) {
+    init(configuration c: ModelConfiguration, base: Float, positionScale: Float, positions: [Int], numerics: NumericsMode) {
         style = c.architecture.rotary
+        followsLlamaCpp = numerics == .llamaCpp
         dimensions = c.ropeDimensions
         headDimension = c.headDimension
         let pairs = c.ropeDimensions / 2
         var cosines = [Float](repeating: 1, count: positions.count * pairs)
         var sines = [Float](repeating: 0, count: positions.count * pairs)
-        if style != .none {
+        if style != .none && followsLlamaCpp {
+            cosines.withUnsafeMutableBufferPointer { cosines in
+                sines.withUnsafeMutableBufferPointer { sines in
+                    for (row, position) in positions.enumerated() {
+                        LlamaCppRotary.table(position: position, pairs: pairs, dimensions: c.ropeDimensions, base: base,
+                                             frequencyScale: positionScale, cosines: cosines.baseAddress! + row * pairs,
+                                             sines: sines.baseAddress! + row * pairs)
+                    }
+                }
+            }
+        } else if style != .none {
             for (row, position) in positions.enumerated() {
                 for i in 0..<pairs {
                     let angle = Double(Float(position) * positionScale)
@@ -307,8 +359,12 @@ struct RotaryTable {
                     let cosine = cosines[row * pairs + i], sine = sines[row * pairs + i]
                     let (a, b) = style == .adjacentPairs ? (2 * i, 2 * i + 1) : (i, i + pairs)
                     let x0 = base[a], x1 = base[b]
-                    base[a] = x0 * cosine - x1 * sine
-                    base[b] = x0 * sine + x1 * cosine
+                    if followsLlamaCpp {
+                        (base[a], base[b]) = LlamaCppRotary.rotate(x0, x1, cosine: cosine, sine: sine)
+                    } else {
+                        base[a] = x0 * cosine - x1 * sine
+                        base[b] = x0 * sine + x1 * cosine
+                    }
                 }
             }
         }

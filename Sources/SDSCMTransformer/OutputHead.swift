@@ -30,16 +30,17 @@ struct OutputHead {
                         let x = h.baseAddress! + row * e, out = y.baseAddress! + slot * e
                         switch c.architecture.normalization {
                         case .rms:
-                            VectorMath.rmsNorm(x, weight: weight.baseAddress!, count: e, epsilon: c.normEpsilon, into: out)
+                            VectorMath.rmsNorm(x, weight: weight.baseAddress!, count: e, epsilon: c.normEpsilon,
+                                               numerics: model.numerics, into: out)
                         case .layer:
                             if let bias = w.outputNormBias {
                                 bias.withUnsafeBufferPointer { b in
                                     VectorMath.layerNorm(x, weight: weight.baseAddress!, bias: b.baseAddress!, count: e,
-                                                         epsilon: c.normEpsilon, into: out)
+                                                         epsilon: c.normEpsilon, numerics: model.numerics, into: out)
                                 }
                             } else {
                                 VectorMath.layerNorm(x, weight: weight.baseAddress!, bias: nil, count: e,
-                                                     epsilon: c.normEpsilon, into: out)
+                                                     epsilon: c.normEpsilon, numerics: model.numerics, into: out)
                             }
                         }
                     }
@@ -103,6 +104,11 @@ struct OutputHead {
     /// `cap · tanh(logit / cap)` when the model sets `final_logit_softcapping`, else the logits unchanged.
     private func softcapped(_ logits: [Float]) -> [Float] {
         guard let cap = model.configuration.logitSoftcap else { return logits }
+        // llama.cpp multiplies by the rounded reciprocal (`ggml_scale` by 1/cap) where exact math divides.
+        if model.numerics == .llamaCpp {
+            let inverse = 1 / cap
+            return logits.map { cap * Foundation.tanh($0 * inverse) }
+        }
         return logits.map { cap * Foundation.tanh($0 / cap) }
     }
 }

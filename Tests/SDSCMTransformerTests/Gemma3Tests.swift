@@ -24,7 +24,8 @@ import SDSCMTransformer
                     reference: TinyModelTests.floats(sequence["reference_logits"]),
                     llamaCpp: TinyModelTests.floats(sequence["llamacpp_logits"]),
                     llamaCppSpread: sequence["llamacpp_spread"] as? Double ?? 0,
-                    referenceVersusLlamaCpp: sequence["reference_vs_llamacpp"] as? Double ?? 0)
+                    referenceVersusLlamaCpp: sequence["reference_vs_llamacpp"] as? Double ?? 0,
+                    llamaCppUntiled: sequence["llamacpp_untiled_logits"].map { TinyModelTests.floats($0) })
             }
             return Fixture(file: entry["file"] as? String ?? "", architecture: entry["architecture"] as? String ?? "",
                            type: entry["type"] as? String ?? "", sequences: sequences)

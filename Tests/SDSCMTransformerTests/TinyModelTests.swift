@@ -21,6 +21,8 @@ import SDSCMTransformer
         let llamaCpp: [Float]
         let llamaCppSpread: Double
         let referenceVersusLlamaCpp: Double
+        /// llama.cpp with its tiled K-quant kernels off (`GGML_CPU_TILED_MM=0`; K-quant models only).
+        var llamaCppUntiled: [Float]? = nil
     }
 
     static let vocabularySize: Int = (try? document()["vocabulary_size"] as? Int) ?? 0
@@ -37,7 +39,8 @@ import SDSCMTransformer
                          reference: floats(sequence["reference_logits"]),
                          llamaCpp: floats(sequence["llamacpp_logits"]),
                          llamaCppSpread: sequence["llamacpp_spread"] as? Double ?? 0,
-                         referenceVersusLlamaCpp: sequence["reference_vs_llamacpp"] as? Double ?? 0)
+                         referenceVersusLlamaCpp: sequence["reference_vs_llamacpp"] as? Double ?? 0,
+                         llamaCppUntiled: sequence["llamacpp_untiled_logits"].map { floats($0) })
             }
             return Fixture(file: entry["file"] as? String ?? "", architecture: entry["architecture"] as? String ?? "",
                            type: entry["type"] as? String ?? "", sequences: sequences)

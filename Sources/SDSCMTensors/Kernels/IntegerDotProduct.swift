@@ -334,19 +334,13 @@ enum IntegerDotProduct {
         _ a: SuperBlockActivations, index: Int
     ) -> SIMD8<Float> {
         let groups = UnsafeRawPointer(a.groupSums + 16 * index).loadUnaligned(as: SIMD16<Int32>.self)
-        let weighted = groups &* SIMD16(lowHalf: widen(scales.lowHalf), highHalf: widen(scales.highHalf))
+        let weighted = groups &* SIMD16(lowHalf: RowDequantizer.widen(scales.lowHalf), highHalf: RowDequantizer.widen(scales.highHalf))
         let even = SIMD8<Int32>(weighted[0], weighted[2], weighted[4], weighted[6],
                                 weighted[8], weighted[10], weighted[12], weighted[14])
         let odd = SIMD8<Int32>(weighted[1], weighted[3], weighted[5], weighted[7],
                                weighted[9], weighted[11], weighted[13], weighted[15])
         let lanes = sum &- ((even &+ odd) &<< 5)
         return multiplyAdd(acc, SIMD8(repeating: a.scales[index] * RowDequantizer.half(x, 208)), RowDequantizer.floats(lanes))
-    }
-
-    /// Sign-extends eight bytes lane by lane (one `vpmovsxbd`; the generic conversion is an outlined call).
-    @inline(__always)
-    static func widen(_ v: SIMD8<Int8>) -> SIMD8<Int32> {
-        SIMD8<Int32>(Int32(v[0]), Int32(v[1]), Int32(v[2]), Int32(v[3]), Int32(v[4]), Int32(v[5]), Int32(v[6]), Int32(v[7]))
     }
 
     /// ggml's `bytes_from_nibbles_32`: low nibbles of the 16 bytes, then their high nibbles.

@@ -16,12 +16,12 @@ enum RowDequantizer {
         case .f32: destination.update(from: source.assumingMemoryBound(to: Float.self), count: count)
         case .f16: f16(source, count, destination)
         case .bf16: bf16(source, count, destination)
-        case .q8_0: q8_0(source, count / 32, destination)
-        case .q4_0: q4_0(source, count / 32, destination)
-        case .q4_1: q4_1(source, count / 32, destination)
-        case .q5_0: q5_0(source, count / 32, destination)
-        case .q4_K: q4_K(source, count / 256, destination)
-        case .q6_K: q6_K(source, count / 256, destination)
+        case .q8_0: blocks(Q8_0Decoder.self, source, count, destination)
+        case .q4_0: blocks(Q4_0Decoder.self, source, count, destination)
+        case .q4_1: blocks(Q4_1Decoder.self, source, count, destination)
+        case .q5_0: blocks(Q5_0Decoder.self, source, count, destination)
+        case .q4_K: blocks(Q4_KDecoder.self, source, count, destination)
+        case .q6_K: blocks(Q6_KDecoder.self, source, count, destination)
         default: Dequantization.dequantize(source, type: type, blocks: count / type.blockSize, into: destination)
         }
     }
@@ -32,6 +32,12 @@ enum RowDequantizer {
     /// stays an outlined call in these loops, while the eight-argument initializer becomes one `vpmovzxbd`.
     @inline(__always)
     static func widen(_ v: SIMD8<UInt8>) -> SIMD8<Int32> {
+        SIMD8<Int32>(Int32(v[0]), Int32(v[1]), Int32(v[2]), Int32(v[3]), Int32(v[4]), Int32(v[5]), Int32(v[6]), Int32(v[7]))
+    }
+
+    /// Sign-extends eight bytes (see `widen(_: SIMD8<UInt8>)`): one `vpmovsxbd`.
+    @inline(__always)
+    static func widen(_ v: SIMD8<Int8>) -> SIMD8<Int32> {
         SIMD8<Int32>(Int32(v[0]), Int32(v[1]), Int32(v[2]), Int32(v[3]), Int32(v[4]), Int32(v[5]), Int32(v[6]), Int32(v[7]))
     }
 
@@ -79,6 +85,25 @@ enum RowDequantizer {
 
     // MARK: Formats
 
+    /// A row of `count` elements of a block format, chunk by chunk through the decoder the fused decode kernel
+    /// also uses.
+    @inline(__always)
+    static func blocks<Decoder: BlockDecoder>(
+        _: Decoder.Type, _ source: UnsafeRawPointer, _ count: Int, _ y: UnsafeMutablePointer<Float>
+    ) {
+        let elementsPerBlock = 32 * Decoder.chunksPerBlock
+        for block in 0..<count / elementsPerBlock {
+            let x = source + block * Decoder.bytesPerBlock
+            let factors = Decoder.factors(x)
+            for chunk in 0..<Decoder.chunksPerBlock {
+                let (v0, v1, v2, v3) = Decoder.decode(x, factors, chunk: chunk)
+                let out = y + block * elementsPerBlock + 32 * chunk
+                store(v0, out, 0); store(v1, out, 8); store(v2, out, 16); store(v3, out, 24)
+            }
+        }
+    }
+
+
     static func f16(_ source: UnsafeRawPointer, _ count: Int, _ y: UnsafeMutablePointer<Float>) {
         var index = 0
         while index + 8 <= count {
@@ -101,9 +126,7 @@ enum RowDequantizer {
     /// the generic conversion is an outlined call) and converted (`vcvtdq2ps`).
     @inline(__always)
     static func floats(signed bytes: SIMD8<UInt8>) -> SIMD8<Float> {
-        let v = unsafeBitCast(bytes, to: SIMD8<Int8>.self)
-        return floats(SIMD8<Int32>(Int32(v[0]), Int32(v[1]), Int32(v[2]), Int32(v[3]),
-                                   Int32(v[4]), Int32(v[5]), Int32(v[6]), Int32(v[7])))
+        floats(widen(unsafeBitCast(bytes, to: SIMD8<Int8>.self)))
     }
 
     /// One Q8_0 block as four vectors; the single definition both the row dequantizer and the fused decode
@@ -130,35 +153,14 @@ enum RowDequantizer {
                 multiplyAdd(m, floats(high.lowHalf), d), multiplyAdd(m, floats(high.highHalf), d))
     }
 
-    static func q8_0(_ source: UnsafeRawPointer, _ blocks: Int, _ y: UnsafeMutablePointer<Float>) {
-        for block in 0..<blocks {
-            let (v0, v1, v2, v3) = q8_0Block(source + block * 34)
-            let out = y + block * 32
-            store(v0, out, 0); store(v1, out, 8); store(v2, out, 16); store(v3, out, 24)
-        }
-    }
-
-    static func q4_0(_ source: UnsafeRawPointer, _ blocks: Int, _ y: UnsafeMutablePointer<Float>) {
-        let eight = SIMD8<Float>(repeating: 8)
-        for block in 0..<blocks {
-            let x = source + block * 18
-            let d = SIMD8<Float>(repeating: half(x, 0))
-            let q = x.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
-            let low = q & 0x0F, high = q &>> 4
-            let out = y + block * 32
-            store((floats(low.lowHalf) - eight) * d, out, 0)
-            store((floats(low.highHalf) - eight) * d, out, 8)
-            store((floats(high.lowHalf) - eight) * d, out, 16)
-            store((floats(high.highHalf) - eight) * d, out, 24)
-        }
-    }
-
-    static func q4_1(_ source: UnsafeRawPointer, _ blocks: Int, _ y: UnsafeMutablePointer<Float>) {
-        for block in 0..<blocks {
-            let (v0, v1, v2, v3) = q4_1Block(source + block * 20)
-            let out = y + block * 32
-            store(v0, out, 0); store(v1, out, 8); store(v2, out, 16); store(v3, out, 24)
-        }
+    /// One Q4_0 block as four vectors (see `q8_0Block`): (q − 8)·d, both steps exact but the product.
+    @inline(__always)
+    static func q4_0Block(_ x: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let d = SIMD8<Float>(repeating: half(x, 0)), eight = SIMD8<Float>(repeating: 8)
+        let q = x.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
+        let low = q & 0x0F, high = q &>> 4
+        return ((floats(low.lowHalf) - eight) * d, (floats(low.highHalf) - eight) * d,
+                (floats(high.lowHalf) - eight) * d, (floats(high.highHalf) - eight) * d)
     }
 
     /// One Q5_0 block as four vectors (see `q8_0Block`): 4 low bits from the nibbles, the fifth from `qh`.
@@ -176,14 +178,6 @@ enum RowDequantizer {
             return (floats(unsafeBitCast(values, to: SIMD8<Int32>.self)) - SIMD8<Float>(repeating: 16)) * d
         }
         return (part(low.lowHalf, 0), part(low.highHalf, 8), part(high.lowHalf, 16), part(high.highHalf, 24))
-    }
-
-    static func q5_0(_ source: UnsafeRawPointer, _ blocks: Int, _ y: UnsafeMutablePointer<Float>) {
-        for block in 0..<blocks {
-            let (v0, v1, v2, v3) = q5_0Block(source + block * 22)
-            let out = y + block * 32
-            store(v0, out, 0); store(v1, out, 8); store(v2, out, 16); store(v3, out, 24)
-        }
     }
 
     /// What a Q4_K super-block's chunks share: d·scale and −dmin·min of each 32-element sub-block.
@@ -262,29 +256,5 @@ enum RowDequantizer {
             return ((ql &>> nibbleShift) & 0x0F) | (((qh &>> bitShift) & 3) &<< 4)
         }
         return (levels(0), levels(16))
-    }
-
-    static func q4_K(_ source: UnsafeRawPointer, _ blocks: Int, _ y: UnsafeMutablePointer<Float>) {
-        for block in 0..<blocks {
-            let x = source + block * 144
-            let factors = q4_KFactors(x)
-            for j in 0..<8 {
-                let (v0, v1, v2, v3) = q4_KChunk(x, factors, j)
-                let out = y + block * 256 + 32 * j
-                store(v0, out, 0); store(v1, out, 8); store(v2, out, 16); store(v3, out, 24)
-            }
-        }
-    }
-
-    static func q6_K(_ source: UnsafeRawPointer, _ blocks: Int, _ y: UnsafeMutablePointer<Float>) {
-        for block in 0..<blocks {
-            let x = source + block * 210
-            let scales = q6_KFactors(x)
-            for j in 0..<8 {
-                let (v0, v1, v2, v3) = q6_KChunk(x, scales, j)
-                let out = y + block * 256 + 32 * j
-                store(v0, out, 0); store(v1, out, 8); store(v2, out, 16); store(v3, out, 24)
-            }
-        }
     }
 }

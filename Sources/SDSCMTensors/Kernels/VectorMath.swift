@@ -105,22 +105,35 @@ package enum VectorMath {
     // MARK: Normalization
 
     /// RMSNorm as llama.cpp computes it: the sum of squares in Double, then x · 1/sqrt(mean + eps), then · weight.
+    /// `exact` squares in Double; `llamaCpp` rounds each square to Float first, as ggml does (a different mean
+    /// in about one row in fifty on the tiny models).
     package static func rmsNorm(
         _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>?, count: Int, epsilon: Float,
-        into y: UnsafeMutablePointer<Float>
+        numerics: NumericsMode = .exact, into y: UnsafeMutablePointer<Float>
     ) {
         var sum = 0.0
-        for i in 0..<count { sum += Double(x[i]) * Double(x[i]) }
+        if numerics == .llamaCpp {
+            for i in 0..<count { sum += Double(x[i] * x[i]) }
+        } else {
+            for i in 0..<count { sum += Double(x[i]) * Double(x[i]) }
+        }
         let scale = 1 / (Float(sum / Double(count)) + epsilon).squareRoot()
         for i in 0..<count { y[i] = x[i] * scale }
         if let weight { multiply(y, by: weight, count: count) }
     }
 
     /// LayerNorm as llama.cpp computes it (mean and variance in Double), then · weight + bias.
+    /// `llamaCpp` follows ggml's rounding instead (`LlamaCppVectorMath.layerNorm`).
     package static func layerNorm(
         _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, count: Int,
-        epsilon: Float, into y: UnsafeMutablePointer<Float>
+        epsilon: Float, numerics: NumericsMode = .exact, into y: UnsafeMutablePointer<Float>
     ) {
+        if numerics == .llamaCpp {
+            LlamaCppVectorMath.layerNorm(x, count: count, epsilon: epsilon, into: y)
+            multiply(y, by: weight, count: count)
+            if let bias { add(y, bias, count: count) }
+            return
+        }
         var sum = 0.0
         for i in 0..<count { sum += Double(x[i]) }
         let mean = Float(sum / Double(count))

@@ -8,7 +8,10 @@ it writes a seeded random model with a small synthetic byte-level BPE vocabulary
   - llamacpp_logits: llama.cpp (llama-cpp-python 0.3.36 built from source) with an F32 KV cache and flash
     attention off, the pinned oracle configuration;
   - llamacpp_spread: the largest |Δlogit| between that configuration and llama.cpp's others (F16 KV cache;
-    flash attention on) on the same input: how far llama.cpp moves from itself.
+    flash attention on) on the same input: how far llama.cpp moves from itself;
+  - llamacpp_untiled_logits (K-quant models only): the pinned configuration with GGML_CPU_TILED_MM=0, which keeps
+    llama.cpp on its vec_dot kernels for batches of 8 or more rows (its default, ggml-cpu/tiled, sums in another
+    order), run in a child process because ggml reads the variable once.
 Logits are stored as base64 little-endian float32 to keep the JSON small.
 
 Block-32 formats use embedding 64 and two layers; K-quants need rows of 256, so their models use embedding 256
@@ -32,6 +35,7 @@ Usage (the llama.cpp part needs llama-cpp-python; see Tests/Tools/tokenizer-fixt
 import base64
 import importlib.metadata
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -256,6 +260,18 @@ def llama_logits(path, ids, **config):
     return np.array(llm.scores[: len(ids)], dtype=np.float64)
 
 
+def llama_untiled_logits(path, ids):
+    """llama_logits in the pinned configuration with llama.cpp's tiled K-quant kernels off (a child process)."""
+    import subprocess
+    code = ("import json, sys; sys.path.insert(0, %r); import make_tiny_models as m; "
+            "print(json.dumps(m.llama_logits(sys.argv[1], json.loads(sys.argv[2]), type_k=0, type_v=0, "
+            "flash_attn=False).tolist()))" % str(Path(__file__).resolve().parent))
+    env = dict(os.environ, GGML_CPU_TILED_MM="0")
+    out = subprocess.run([sys.executable, "-c", code, str(path), json.dumps([int(i) for i in ids])], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    return np.array(json.loads(out.strip().splitlines()[-1]), dtype=np.float64)
+
+
 def llama_tokenize(path, texts):
     import llama_cpp
     llm = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
@@ -284,13 +300,16 @@ def write_fixtures(out_dir, architectures, seed, small_types, expected_name):
                     f16_cache = llama_logits(path, ids, type_k=1, type_v=1, flash_attn=False)
                     flash = llama_logits(path, ids, type_k=0, type_v=0, flash_attn=True)
                     spread = float(max(np.abs(f16_cache - pinned).max(), np.abs(flash - pinned).max()))
-                    entry["sequences"].append({
+                    sequence = {
                         "ids": [int(i) for i in ids],
                         "reference_logits": pack(reference),
                         "llamacpp_logits": pack(pinned),
                         "llamacpp_spread": spread,
                         "reference_vs_llamacpp": float(np.abs(reference - pinned).max()),
-                    })
+                    }
+                    if kquant:
+                        sequence["llamacpp_untiled_logits"] = pack(llama_untiled_logits(path, ids))
+                    entry["sequences"].append(sequence)
                 fixtures.append(entry)
                 print(f"{name}: {path.stat().st_size} bytes, llama.cpp spread "
                       f"{max(s['llamacpp_spread'] for s in entry['sequences']):.2e}, reference vs llama.cpp "
