@@ -92,12 +92,13 @@ struct QuantizedActivations {
 /// is that one dot product whatever the batch, tile or thread, so decoding and prefill agree bit for bit, and each
 /// equals ggml's `vec_dot` for the same weights and activations (`IntegerKernelTests`).
 enum IntegerDotProduct {
-    /// Formats with an integer kernel. Not Q4_0 and Q4_K: on x86 llama.cpp repacks those weights into interleaved
-    /// 8-row blocks and multiplies them in another float order (`ggml_gemv_q4_0_8x8_q8_0`, `…q4_K_8x8_q8_K`),
-    /// which the float path with rounded activations follows more closely than their `vec_dot` would.
+    /// Formats with an integer kernel. Not Q4_K: on x86 llama.cpp repacks it into interleaved 8-row blocks and
+    /// multiplies it in another float order (`ggml_gemm_q4_K_8x8_q8_K`), which the float path with rounded
+    /// activations follows more closely than its `vec_dot` would. Q4_0 is repacked too, but its repacked order is
+    /// simple enough to follow (`q4_0Repacked`).
     static func supports(_ type: GGMLType) -> Bool {
         switch type {
-        case .q4_1, .q5_0, .q8_0, .q6_K: true
+        case .q4_0, .q4_1, .q5_0, .q8_0, .q6_K: true
         default: false
         }
     }
@@ -115,6 +116,16 @@ enum IntegerDotProduct {
             if let activations = quantized.superBlocks { q6_KSlice(job, range, activations) }
         case .q5_0:
             if let activations = quantized.blocks { signedSlice(Q5_0Bytes.self, job, range, activations) }
+        case .q4_0:
+            // llama.cpp repacks Q4_0 matrices whose row count is a multiple of 8 (x86 with AVX2); others go through
+            // `ggml_vec_dot_q4_0_q8_0`.
+            if let activations = quantized.blocks {
+                if job.weights.rows % 8 == 0 {
+                    q4_0RepackedSlice(job, range, activations)
+                } else {
+                    signedSlice(Q4_0Bytes.self, job, range, activations)
+                }
+            }
         default:
             if let activations = quantized.blocks { q4_1OrQ8_0Slice(job, range, activations) }
         }
@@ -185,6 +196,66 @@ enum IntegerDotProduct {
                 inputRow += 1
             }
         }
+    }
+
+    @inline(never)
+    static func q4_0RepackedSlice(_ job: MatrixMultiply.Job, _ range: Range<Int>, _ activations: ActivationBlocks) {
+        let weights = job.weights, blocks = activations.blocksPerRow
+        for column in range {
+            let w = weights.row(job.rows?[column] ?? column)
+            var inputRow = 0
+            while inputRow + 4 <= activations.rows {
+                let sums = q4_0Repackedx4(w, activations, base: inputRow * blocks, blocks: blocks)
+                for i in 0..<4 { job.output[(inputRow + i) * job.outputStride + column] = sums[i] }
+                inputRow += 4
+            }
+            while inputRow < activations.rows {
+                job.output[inputRow * job.outputStride + column] = q4_0Repacked(w, activations, base: inputRow * blocks,
+                                                                                 blocks: blocks)
+                inputRow += 1
+            }
+        }
+    }
+
+    /// One Q4_0 weight row times one activation row in the order of llama.cpp's repacked kernels
+    /// (`ggml_gemv_q4_0_8x8_q8_0` and `ggml_gemm_q4_0_8x8_q8_0`, which agree): per block the exact integer
+    /// Σ(q − 8)·a, converted to float and added to one float by a fused multiply-add with `d_w·d_a`, in block order.
+    @inline(__always)
+    static func q4_0Repacked(_ w: UnsafeRawPointer, _ a: ActivationBlocks, base: Int, blocks: Int) -> Float {
+        var acc: Float = 0
+        var x = w
+        for b in 0..<blocks {
+            let qy = UnsafeRawPointer(a.values + 32 * (base + b)).loadUnaligned(as: SIMD32<Int8>.self)
+            let sum = integerSum(addingSignedBytePairProducts(.zero, Q4_0Bytes.bytes(x), qy))
+            acc = multiplyAdd(acc, Float(sum), RowDequantizer.half(x, 0) * a.scales[base + b])
+            x += 18
+        }
+        return acc
+    }
+
+    /// One Q4_0 weight row times four consecutive activation rows, each output computed exactly as `q4_0Repacked`.
+    @inline(__always)
+    static func q4_0Repackedx4(_ w: UnsafeRawPointer, _ a: ActivationBlocks, base: Int, blocks: Int) -> SIMD4<Float> {
+        var acc0: Float = 0, acc1: Float = 0, acc2: Float = 0, acc3: Float = 0
+        var x = w
+        for b in 0..<blocks {
+            let d = RowDequantizer.half(x, 0), qx = Q4_0Bytes.bytes(x)
+            @inline(__always) func step(_ acc: inout Float, _ row: Int) {
+                let index = base + row * blocks + b
+                let qy = UnsafeRawPointer(a.values + 32 * index).loadUnaligned(as: SIMD32<Int8>.self)
+                acc = multiplyAdd(acc, Float(integerSum(addingSignedBytePairProducts(.zero, qx, qy))), d * a.scales[index])
+            }
+            step(&acc0, 0); step(&acc1, 1); step(&acc2, 2); step(&acc3, 3)
+            x += 18
+        }
+        return SIMD4(acc0, acc1, acc2, acc3)
+    }
+
+    /// The sum of eight integer lanes (exact; the order does not matter).
+    @inline(__always)
+    static func integerSum(_ v: SIMD8<Int32>) -> Int32 {
+        let four = v.lowHalf &+ v.highHalf
+        return (four[0] &+ four[2]) &+ (four[1] &+ four[3])
     }
 
     /// One weight row times four consecutive activation rows, each output computed exactly as `q4_1` computes it.
@@ -356,6 +427,18 @@ protocol SignedByteBlock {
     static var bytesPerBlock: Int { get }
     /// The block's 32 values as signed bytes, in element order.
     static func bytes(_ block: UnsafeRawPointer) -> SIMD32<Int8>
+}
+
+/// `{half d; u8 qs[16]}`: value j is nibble j (low nibbles first, ggml's `bytes_from_nibbles_32`) minus 8.
+enum Q4_0Bytes: SignedByteBlock {
+    static var bytesPerBlock: Int { 18 }
+    @inline(__always)
+    static func bytes(_ block: UnsafeRawPointer) -> SIMD32<Int8> {
+        // On sixteen-byte halves: the standard library's 32-lane byte operations stay lane-by-lane loops.
+        let q = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
+        let values = SIMD32(lowHalf: (q & 0x0F) &- 8, highHalf: (q &>> 4) &- 8)
+        return unsafeBitCast(values, to: SIMD32<Int8>.self)
+    }
 }
 
 /// `{half d; i8 qs[32]}`.

@@ -1,7 +1,7 @@
 """ggml's own integer dot products on the weight-format fixture, for IntegerKernelTests.
 
 Runs llama.cpp's CPU kernels (`ggml_get_type_traits_cpu(type)->from_float` of the activation format, then
-`->vec_dot`) through ctypes on every row of the Q4_1, Q5_0, Q8_0 and Q6_K tensors of Tests/Fixtures/gguf/formats.gguf,
+`->vec_dot`) through ctypes on every row of the Q4_1, Q5_0, Q8_0, Q6_K and Q4_0 tensors of Tests/Fixtures/gguf/formats.gguf,
 for a few activation rows (ties, zero blocks, mixed magnitudes), and writes inputs and outputs as float32 bit patterns
 to Tests/Fixtures/ggml-vec-dot.json.
 
@@ -21,8 +21,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[3]
 FORMATS = ROOT / "Tests/Fixtures/gguf/formats.gguf"
 OUT = ROOT / "Tests/Fixtures/ggml-vec-dot.json"
-TYPES = {"q4_1": 3, "q5_0": 6, "q8_0": 8, "q6_k": 14}
-BLOCK_BYTES = {3: (32, 20), 6: (32, 22), 8: (32, 34), 14: (256, 210)}
+TYPES = {"q4_1": 3, "q5_0": 6, "q8_0": 8, "q6_k": 14, "q4_0": 2}  # q4_0 last: earlier cases keep their inputs
+BLOCK_BYTES = {2: (32, 18), 3: (32, 20), 6: (32, 22), 8: (32, 34), 14: (256, 210)}
 ACTIVATION_BYTES = {8: (32, 34), 9: (32, 36), 15: (256, 292)}
 
 
