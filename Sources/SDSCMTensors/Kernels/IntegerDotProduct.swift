@@ -113,17 +113,17 @@ enum IntegerDotProduct {
     static func computeSlice(_ job: MatrixMultiply.Job, columns range: Range<Int>, activations quantized: QuantizedActivations) {
         switch job.weights.type {
         case .q6_K:
-            if let activations = quantized.superBlocks { q6_KSlice(job, range, activations) }
+            if let activations = quantized.superBlocks { slice(Q6_KKernel.self, job, range, activations) }
         case .q5_0:
-            if let activations = quantized.blocks { signedSlice(Q5_0Bytes.self, job, range, activations) }
+            if let activations = quantized.blocks { slice(SignedKernel<Q5_0Bytes>.self, job, range, activations) }
         case .q4_0:
             // llama.cpp repacks Q4_0 matrices whose row count is a multiple of 8 (x86 with AVX2); others go through
             // `ggml_vec_dot_q4_0_q8_0`.
             if let activations = quantized.blocks {
                 if job.weights.rows % 8 == 0 {
-                    q4_0RepackedSlice(job, range, activations)
+                    slice(Q4_0RepackedKernel.self, job, range, activations)
                 } else {
-                    signedSlice(Q4_0Bytes.self, job, range, activations)
+                    slice(SignedKernel<Q4_0Bytes>.self, job, range, activations)
                 }
             }
         default:
@@ -159,59 +159,24 @@ enum IntegerDotProduct {
         }
     }
 
+    /// Columns `range` of `job` through `Kernel`: four activation rows share each decoded weight block (the row is in
+    /// L1 by then), the rest one at a time; both compute every output the same way.
     @inline(never)
-    static func q6_KSlice(_ job: MatrixMultiply.Job, _ range: Range<Int>, _ activations: SuperBlockActivations) {
-        let weights = job.weights, blocks = activations.blocksPerRow
-        for column in range {
-            let w = weights.row(job.rows?[column] ?? column)
-            var inputRow = 0
-            // Prompts: four activation rows share each decoded chunk of levels.
-            while inputRow + 4 <= activations.rows {
-                let sums = q6_Kx4(w, activations, base: inputRow * blocks, blocks: blocks)
-                for i in 0..<4 { job.output[(inputRow + i) * job.outputStride + column] = sums[i] }
-                inputRow += 4
-            }
-            while inputRow < activations.rows {
-                job.output[inputRow * job.outputStride + column] = q6_K(w, activations, base: inputRow * blocks, blocks: blocks)
-                inputRow += 1
-            }
-        }
-    }
-
-    @inline(never)
-    static func signedSlice<Format: SignedByteBlock>(
-        _: Format.Type, _ job: MatrixMultiply.Job, _ range: Range<Int>, _ activations: ActivationBlocks
+    static func slice<Kernel: IntegerRowKernel>(
+        _: Kernel.Type, _ job: MatrixMultiply.Job, _ range: Range<Int>, _ activations: Kernel.Activations
     ) {
         let weights = job.weights, blocks = activations.blocksPerRow
         for column in range {
             let w = weights.row(job.rows?[column] ?? column)
             var inputRow = 0
             while inputRow + 4 <= activations.rows {
-                let sums = signedx4(Format.self, w, activations, base: inputRow * blocks, blocks: blocks)
+                let sums = Kernel.four(w, activations, base: inputRow * blocks, blocks: blocks)
                 for i in 0..<4 { job.output[(inputRow + i) * job.outputStride + column] = sums[i] }
                 inputRow += 4
             }
             while inputRow < activations.rows {
-                job.output[inputRow * job.outputStride + column] = signed(Format.self, w, activations, base: inputRow * blocks, blocks: blocks)
-                inputRow += 1
-            }
-        }
-    }
-
-    @inline(never)
-    static func q4_0RepackedSlice(_ job: MatrixMultiply.Job, _ range: Range<Int>, _ activations: ActivationBlocks) {
-        let weights = job.weights, blocks = activations.blocksPerRow
-        for column in range {
-            let w = weights.row(job.rows?[column] ?? column)
-            var inputRow = 0
-            while inputRow + 4 <= activations.rows {
-                let sums = q4_0Repackedx4(w, activations, base: inputRow * blocks, blocks: blocks)
-                for i in 0..<4 { job.output[(inputRow + i) * job.outputStride + column] = sums[i] }
-                inputRow += 4
-            }
-            while inputRow < activations.rows {
-                job.output[inputRow * job.outputStride + column] = q4_0Repacked(w, activations, base: inputRow * blocks,
-                                                                                 blocks: blocks)
+                job.output[inputRow * job.outputStride + column] = Kernel.one(w, activations, base: inputRow * blocks,
+                                                                              blocks: blocks)
                 inputRow += 1
             }
         }
@@ -423,6 +388,59 @@ enum IntegerDotProduct {
 }
 
 /// A 32-element weight block whose values are signed bytes times the half-precision scale at its start.
+/// Activation rows as one of the quantized forms the integer kernels read.
+protocol QuantizedActivationRows: AnyObject {
+    var rows: Int { get }
+    var blocksPerRow: Int { get }
+}
+
+extension ActivationBlocks: QuantizedActivationRows {}
+extension SuperBlockActivations: QuantizedActivationRows {}
+
+/// One weight row times one activation row (`one`) or four consecutive ones (`four`, the prompt tile), each output
+/// computed the same way by both.
+protocol IntegerRowKernel {
+    associatedtype Activations: QuantizedActivationRows
+    static func one(_ w: UnsafeRawPointer, _ a: Activations, base: Int, blocks: Int) -> Float
+    static func four(_ w: UnsafeRawPointer, _ a: Activations, base: Int, blocks: Int) -> SIMD4<Float>
+}
+
+/// `IntegerDotProduct.signed`/`signedx4` for one signed-byte format (Q5_0, and Q4_0 in `vec_dot` order).
+enum SignedKernel<Format: SignedByteBlock>: IntegerRowKernel {
+    @inline(__always)
+    static func one(_ w: UnsafeRawPointer, _ a: ActivationBlocks, base: Int, blocks: Int) -> Float {
+        IntegerDotProduct.signed(Format.self, w, a, base: base, blocks: blocks)
+    }
+    @inline(__always)
+    static func four(_ w: UnsafeRawPointer, _ a: ActivationBlocks, base: Int, blocks: Int) -> SIMD4<Float> {
+        IntegerDotProduct.signedx4(Format.self, w, a, base: base, blocks: blocks)
+    }
+}
+
+/// `IntegerDotProduct.q4_0Repacked`/`q4_0Repackedx4`.
+enum Q4_0RepackedKernel: IntegerRowKernel {
+    @inline(__always)
+    static func one(_ w: UnsafeRawPointer, _ a: ActivationBlocks, base: Int, blocks: Int) -> Float {
+        IntegerDotProduct.q4_0Repacked(w, a, base: base, blocks: blocks)
+    }
+    @inline(__always)
+    static func four(_ w: UnsafeRawPointer, _ a: ActivationBlocks, base: Int, blocks: Int) -> SIMD4<Float> {
+        IntegerDotProduct.q4_0Repackedx4(w, a, base: base, blocks: blocks)
+    }
+}
+
+/// `IntegerDotProduct.q6_K`/`q6_Kx4`.
+enum Q6_KKernel: IntegerRowKernel {
+    @inline(__always)
+    static func one(_ w: UnsafeRawPointer, _ a: SuperBlockActivations, base: Int, blocks: Int) -> Float {
+        IntegerDotProduct.q6_K(w, a, base: base, blocks: blocks)
+    }
+    @inline(__always)
+    static func four(_ w: UnsafeRawPointer, _ a: SuperBlockActivations, base: Int, blocks: Int) -> SIMD4<Float> {
+        IntegerDotProduct.q6_Kx4(w, a, base: base, blocks: blocks)
+    }
+}
+
 protocol SignedByteBlock {
     static var bytesPerBlock: Int { get }
     /// The block's 32 values as signed bytes, in element order.

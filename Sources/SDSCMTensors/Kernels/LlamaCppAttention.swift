@@ -91,10 +91,10 @@ package enum LlamaCppAttention {
         var c4 = SIMD8<Float>(), c5 = SIMD8<Float>(), c6 = SIMD8<Float>(), c7 = SIMD8<Float>()
         var i = 0
         while i < steps {
-            c0 = multiplyAdd(c0, load(q, i), load(k, i)); c1 = multiplyAdd(c1, load(q, i + 8), load(k, i + 8))
-            c2 = multiplyAdd(c2, load(q, i + 16), load(k, i + 16)); c3 = multiplyAdd(c3, load(q, i + 24), load(k, i + 24))
-            c4 = multiplyAdd(c4, load(q, i + 32), load(k, i + 32)); c5 = multiplyAdd(c5, load(q, i + 40), load(k, i + 40))
-            c6 = multiplyAdd(c6, load(q, i + 48), load(k, i + 48)); c7 = multiplyAdd(c7, load(q, i + 56), load(k, i + 56))
+            c0 = multiplyAdd(c0, VectorMath.load(q, i), VectorMath.load(k, i)); c1 = multiplyAdd(c1, VectorMath.load(q, i + 8), VectorMath.load(k, i + 8))
+            c2 = multiplyAdd(c2, VectorMath.load(q, i + 16), VectorMath.load(k, i + 16)); c3 = multiplyAdd(c3, VectorMath.load(q, i + 24), VectorMath.load(k, i + 24))
+            c4 = multiplyAdd(c4, VectorMath.load(q, i + 32), VectorMath.load(k, i + 32)); c5 = multiplyAdd(c5, VectorMath.load(q, i + 40), VectorMath.load(k, i + 40))
+            c6 = multiplyAdd(c6, VectorMath.load(q, i + 48), VectorMath.load(k, i + 48)); c7 = multiplyAdd(c7, VectorMath.load(q, i + 56), VectorMath.load(k, i + 56))
             i &+= 64
         }
         // Registers (c0,c1), (c2,c3), (c4,c5), (c6,c7): first + third, second + fourth, then their sum.
@@ -118,15 +118,15 @@ package enum LlamaCppAttention {
         var sum: Double = 0
         var start = 0
         while start < count {
-            let low = LlamaCppVectorMath.exp(load(x, start) - m), high = LlamaCppVectorMath.exp(load(x, start + 8) - m)
-            store(low, x, start); store(high, x, start + 8)
+            let low = LlamaCppVectorMath.exp(VectorMath.load(x, start) - m), high = LlamaCppVectorMath.exp(VectorMath.load(x, start + 8) - m)
+            VectorMath.store(low, x, start); VectorMath.store(high, x, start + 8)
             sum += Double(LlamaCppVectorMath.reduce(low, high))
             start += lanes
         }
         let inverse = SIMD8<Float>(repeating: Float(1 / sum))
         start = 0
         while start < count {
-            store(load(x, start) * inverse, x, start)
+            VectorMath.store(VectorMath.load(x, start) * inverse, x, start)
             start += 8
         }
     }
@@ -148,7 +148,7 @@ package enum LlamaCppAttention {
             var j = 0
             while j < count {
                 @inline(__always) func term(_ acc: inout SIMD8<Float>, _ lane: Int) {
-                    acc = multiplyAdd(acc, SIMD8(repeating: weights[j + lane]), load(values[j + lane], d))
+                    acc = multiplyAdd(acc, SIMD8(repeating: weights[j + lane]), VectorMath.load(values[j + lane], d))
                 }
                 term(&a0, 0); term(&a1, 1); term(&a2, 2); term(&a3, 3)
                 term(&a4, 4); term(&a5, 5); term(&a6, 6); term(&a7, 7)
@@ -160,23 +160,8 @@ package enum LlamaCppAttention {
             let e0 = a0 + a8, e1 = a1 + a9, e2 = a2 + a10, e3 = a3 + a11
             let e4 = a4 + a12, e5 = a5 + a13, e6 = a6 + a14, e7 = a7 + a15
             let f0 = e0 + e4, f1 = e1 + e5, f2 = e2 + e6, f3 = e3 + e7
-            store((f0 + f2) + (f1 + f3), result, d)
+            VectorMath.store((f0 + f2) + (f1 + f3), result, d)
             d += 8
         }
-    }
-
-    @inline(__always)
-    static func load(_ pointer: UnsafePointer<Float>, _ offset: Int) -> SIMD8<Float> {
-        UnsafeRawPointer(pointer + offset).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    static func load(_ pointer: UnsafeMutablePointer<Float>, _ offset: Int) -> SIMD8<Float> {
-        UnsafeRawPointer(pointer + offset).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    static func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>, _ offset: Int) {
-        UnsafeMutableRawPointer(pointer + offset).storeBytes(of: value, as: SIMD8<Float>.self)
     }
 }
