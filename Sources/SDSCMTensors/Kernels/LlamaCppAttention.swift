@@ -1,7 +1,7 @@
 // llama.cpp's CPU attention arithmetic (F32 cache, no flash attention) as its AVX-512 build performs it, operation
-// by operation, for `NumericsMode.llamaCpp`. Measured on llama.cpp's own intermediate tensors (read through its
-// evaluation callback; Tests/Tools/kernel-experiments/attention): its scores, softmax and weighted values equal these
-// bit for bit.
+// by operation, for `NumericsMode.llamaCpp`. Checked on llama.cpp's own intermediate tensors, read through its
+// evaluation callback (`LlamaCppIntermediatesTests`; Tests/Tools/kernel-fixtures/make_llama_intermediates.py): its
+// scores, softmax and weighted values equal these bit for bit.
 //
 // Where each order comes from:
 // - scores: the query is a permuted, non-contiguous view, so `ggml_mul_mat` falls back to `ggml_vec_dot_f32`.

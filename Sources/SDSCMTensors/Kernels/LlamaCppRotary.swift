@@ -1,8 +1,9 @@
 import Foundation
 
 /// ggml's rotary-embedding arithmetic (`ggml_rope_cache_init`, `rotate_pairs`) for `NumericsMode.llamaCpp`, checked
-/// bit for bit against llama.cpp's rotated queries (Tests/Tools/kernel-experiments/attention). The `exact` mode's
-/// table is computed in Double instead; the two differ in the last bit of about one value in five.
+/// bit for bit against llama.cpp's rotated queries (`LlamaCppIntermediatesTests`, fixture from
+/// Tests/Tools/kernel-fixtures/make_llama_intermediates.py). The `exact` mode's table is computed in Double instead;
+/// the two differ in the last bit of about one value in five.
 package enum LlamaCppRotary {
     /// cos and sin of the `pairs` angles at `position`, as ggml computes them: θ₀ = position and
     /// θᵢ₊₁ = θᵢ · base^(−2/dimensions), all in Float (one `powf`, then repeated products); each angle is scaled by

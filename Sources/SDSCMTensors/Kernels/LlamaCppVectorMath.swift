@@ -1,7 +1,8 @@
 import Foundation
 
-/// ggml's vectorized elementwise functions as its AVX-512 build computes them, for `NumericsMode.llamaCpp`
-/// (checked bit for bit against llama.cpp's intermediate tensors: Tests/Tools/kernel-experiments/attention).
+/// ggml's vectorized elementwise functions and norms as its AVX-512 build computes them, for
+/// `NumericsMode.llamaCpp` (checked bit for bit against llama.cpp's intermediate tensors:
+/// `LlamaCppIntermediatesTests`, fixture from Tests/Tools/kernel-fixtures/make_llama_intermediates.py).
 package enum LlamaCppVectorMath {
     /// `_mm512_reduce_add_ps` of the register whose lanes 0–7 are `low` and 8–15 are `high`: lanes i + (i + 8), then
     /// the package's eight-lane `horizontalSum`, whose tree (i + (i + 4), then (0 + 2) + (1 + 3)) is the rest of it.
