@@ -108,11 +108,12 @@ import SDSCMEngine
         }
     }
 
-    /// The `llama.cpp` numerics keep the same guarantees: integer kernels (Q4_1, Q5_0, Q6_K, Q8_0) and the float
-    /// path with rounded activations (Q4_0, Q4_K) give a token the same logits whether it is decoded alone, in an
-    /// uneven chunk, or in the batched prefill, on any thread count.
-    static let llamaCppFixtures = TinyModelTests.fixtures.filter {
-        $0.architecture != "gpt2" && ["Q4_0", "Q4_1", "Q4_K", "Q5_0", "Q6_K", "Q8_0"].contains($0.type)
+    /// The `llama.cpp` numerics keep the same guarantees: integer kernels (Q4_0, Q4_1, Q5_0, Q6_K, Q8_0), the float
+    /// path with rounded activations (Q4_K) and llama.cpp's attention order (16-cell groups aligned to cache cells,
+    /// so also for Gemma's sliding-window rows that start mid-group) give a token the same logits whether it is
+    /// decoded alone, in an uneven chunk, or in the batched prefill, on any thread count.
+    static let llamaCppFixtures = (TinyModelTests.fixtures + Gemma3Tests.fixtures).filter {
+        ["Q4_0", "Q4_1", "Q4_K", "Q5_0", "Q6_K", "Q8_0"].contains($0.type)
     }
 
     @Test(arguments: llamaCppFixtures)
