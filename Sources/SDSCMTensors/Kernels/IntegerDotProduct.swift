@@ -387,7 +387,6 @@ enum IntegerDotProduct {
     }
 }
 
-/// A 32-element weight block whose values are signed bytes times the half-precision scale at its start.
 /// Activation rows as one of the quantized forms the integer kernels read.
 protocol QuantizedActivationRows: AnyObject {
     var rows: Int { get }
@@ -441,6 +440,7 @@ enum Q6_KKernel: IntegerRowKernel {
     }
 }
 
+/// A 32-element weight block whose values are signed bytes times the half-precision scale at its start.
 protocol SignedByteBlock {
     static var bytesPerBlock: Int { get }
     /// The block's 32 values as signed bytes, in element order.

@@ -106,8 +106,9 @@ package enum LlamaCppAttention {
     }
 
     /// `ggml_soft_max_f32` over a row of `count` scores (a multiple of 16, cell 0 of the row at a 16-cell
-    /// boundary, masked cells −∞ as llama.cpp's mask makes them): each score times `scale`; e^(x − max) by `LlamaCppVectorMath.exp`;
-    /// the sum, in Double, of the 16-lane reductions of consecutive groups; then every value times Float(1 / sum).
+    /// boundary, masked cells −∞ as llama.cpp's mask makes them): each score times `scale`; e^(x − max) by
+    /// `LlamaCppVectorMath.exp`; the sum, in Double, of the 16-lane reductions of consecutive groups; then every
+    /// value times Float(1 / sum).
     package static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int, scale: Float) {
         var maximum = -Float.infinity
         for i in 0..<count {

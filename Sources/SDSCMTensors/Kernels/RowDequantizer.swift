@@ -103,7 +103,6 @@ enum RowDequantizer {
         }
     }
 
-
     static func f16(_ source: UnsafeRawPointer, _ count: Int, _ y: UnsafeMutablePointer<Float>) {
         var index = 0
         while index + 8 <= count {
