@@ -148,27 +148,8 @@ struct ForwardPass {
     private func normalize(
         _ input: Buffer, into output: Buffer, rows: Int, width: Int, weight: [Float], bias: [Float]?
     ) {
-        let c = model.configuration
-        weight.withUnsafeBufferPointer { w in
-            for row in 0..<rows {
-                let x = input.row(row, width: width), y = output.row(row, width: width)
-                switch c.architecture.normalization {
-                case .rms:
-                    VectorMath.rmsNorm(x, weight: w.baseAddress!, count: width, epsilon: c.normEpsilon,
-                                       numerics: model.numerics, into: y)
-                case .layer:
-                    if let bias {
-                        bias.withUnsafeBufferPointer { b in
-                            VectorMath.layerNorm(x, weight: w.baseAddress!, bias: b.baseAddress!, count: width,
-                                                 epsilon: c.normEpsilon, numerics: model.numerics, into: y)
-                        }
-                    } else {
-                        VectorMath.layerNorm(x, weight: w.baseAddress!, bias: nil, count: width, epsilon: c.normEpsilon,
-                                             numerics: model.numerics, into: y)
-                    }
-                }
-            }
-        }
+        model.configuration.normalize(input.pointer, rows: rows, width: width, weight: weight, bias: bias,
+                                      numerics: model.numerics, into: output.pointer)
     }
 
     /// RMSNorm of each row of `x` in place (Gemma's post-attention and post-feed-forward norms).
@@ -247,9 +228,11 @@ struct ForwardPass {
         let queryScale = c.architecture.scalesQueries ? scale : nil
         model.pool.run(parts: parts) { part in
             let (q, out) = box.value
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: group * (maxPosition + 1))
-            let keys = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: maxPosition + 1)
-            let values = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: maxPosition + 1)
+            // Each order has its own buffers; the other's stay empty.
+            let cells = llamaCpp ? 0 : maxPosition + 1
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: group * cells)
+            let keys = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: cells)
+            let values = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: cells)
             let scratch = llamaCpp ? LlamaCppAttention.Scratch(cells: maxPosition + 1, dimension: dimension) : nil
             defer { scores.deallocate(); keys.deallocate(); values.deallocate() }
             for task in stride(from: part, to: tasks, by: parts) {
@@ -260,16 +243,9 @@ struct ForwardPass {
                 let count = position - first + 1
                 let firstHead = kvHead * group
                 if let scratch {
-                    let cells = LlamaCppAttention.row(first: first, last: position)
-                    for cell in cells {
-                        let visible = cell >= first && cell <= position
-                        let j = cell - cells.lowerBound
-                        scratch.keys[j] = visible
-                            ? UnsafePointer(cache.pointer(layer: layer, value: false, position: cell) + kvHead * dimension)
-                            : UnsafePointer(scratch.zeros)
-                        scratch.values[j] = visible
-                            ? UnsafePointer(cache.pointer(layer: layer, value: true, position: cell) + kvHead * dimension)
-                            : UnsafePointer(scratch.zeros)
+                    scratch.gather(first: first, last: position) { cell in
+                        (UnsafePointer(cache.pointer(layer: layer, value: false, position: cell) + kvHead * dimension),
+                         UnsafePointer(cache.pointer(layer: layer, value: true, position: cell) + kvHead * dimension))
                     }
                     LlamaCppAttention.attend(
                         queries: q + (row * heads + firstHead) * dimension, heads: group, dimension: dimension,

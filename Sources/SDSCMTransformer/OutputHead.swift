@@ -25,25 +25,9 @@ struct OutputHead {
         var normed = [Float](repeating: 0, count: distinctRows.count * e)
         hidden.withUnsafeBufferPointer { h in
             normed.withUnsafeMutableBufferPointer { y in
-                w.outputNorm.withUnsafeBufferPointer { weight in
-                    for (slot, row) in distinctRows.enumerated() {
-                        let x = h.baseAddress! + row * e, out = y.baseAddress! + slot * e
-                        switch c.architecture.normalization {
-                        case .rms:
-                            VectorMath.rmsNorm(x, weight: weight.baseAddress!, count: e, epsilon: c.normEpsilon,
-                                               numerics: model.numerics, into: out)
-                        case .layer:
-                            if let bias = w.outputNormBias {
-                                bias.withUnsafeBufferPointer { b in
-                                    VectorMath.layerNorm(x, weight: weight.baseAddress!, bias: b.baseAddress!, count: e,
-                                                         epsilon: c.normEpsilon, numerics: model.numerics, into: out)
-                                }
-                            } else {
-                                VectorMath.layerNorm(x, weight: weight.baseAddress!, bias: nil, count: e,
-                                                     epsilon: c.normEpsilon, numerics: model.numerics, into: out)
-                            }
-                        }
-                    }
+                for (slot, row) in distinctRows.enumerated() {
+                    c.normalize(h.baseAddress! + row * e, rows: 1, width: e, weight: w.outputNorm, bias: w.outputNormBias,
+                                numerics: model.numerics, into: y.baseAddress! + slot * e)
                 }
             }
         }

@@ -66,10 +66,7 @@ import SDSCMTransformer
                     let key = { (cell: Int) in k.baseAddress! + (cell * kvHeads + kvHead) * dimension }
                     let value = { (cell: Int) in v.baseAddress! + (cell * kvHeads + kvHead) * dimension }
                     let firstHead = kvHead * group
-                    for cell in LlamaCppAttention.row(first: 0, last: position) {
-                        scratch.keys[cell] = cell <= position ? key(cell) : UnsafePointer(scratch.zeros)
-                        scratch.values[cell] = cell <= position ? value(cell) : UnsafePointer(scratch.zeros)
-                    }
+                    scratch.gather(first: 0, last: position) { cell in (key(cell), value(cell)) }
                     row.withUnsafeMutableBufferPointer { out in
                         LlamaCppAttention.attend(
                             queries: q.baseAddress! + (position * heads + firstHead) * dimension, heads: group,

@@ -42,6 +42,24 @@ package enum LlamaCppAttention {
         deinit {
             scores.deallocate(); keys.deallocate(); values.deallocate(); zeros.deallocate(); query.deallocate()
         }
+
+        /// Points `keys` and `values` at the cells of `row(first:last:)` in order: `cell(c)` gives cell c's key and
+        /// value for c in `first...last`, and the masked cells around them get `zeros`, which `attend` never scores
+        /// and weighs by exactly 0.
+        @inline(__always)
+        package func gather(
+            first: Int, last: Int, _ cell: (Int) -> (key: UnsafePointer<Float>, value: UnsafePointer<Float>)
+        ) {
+            let cells = LlamaCppAttention.row(first: first, last: last)
+            for c in cells {
+                let j = c - cells.lowerBound
+                if c >= first && c <= last {
+                    (keys[j], values[j]) = cell(c)
+                } else {
+                    keys[j] = UnsafePointer(zeros); values[j] = UnsafePointer(zeros)
+                }
+            }
+        }
     }
 
     /// The padded row of `first...last`: whole 16-cell groups from the group of `first` to the group of `last`.
@@ -51,9 +69,9 @@ package enum LlamaCppAttention {
     }
 
     /// Attention of `heads` consecutive query heads (each `dimension` floats from `queries`) over cache cells
-    /// `first...last` of one key/value head, into `output` (same layout as `queries`). The caller fills
-    /// `scratch.keys` and `scratch.values` for the cells of `row(first:last:)`, in order, with `scratch.zeros` for
-    /// cells outside `first...last`: those are masked (score −∞, value 0), as in llama.cpp's padded cache. With
+    /// `first...last` of one key/value head, into `output` (same layout as `queries`), with `scratch.keys` and
+    /// `scratch.values` filled by `Scratch.gather`: cells outside `first...last` are masked (score −∞, value 0), as
+    /// in llama.cpp's padded cache. With
     /// `queryScale`, each query is first multiplied by it and the softmax scale is 1 (llama.cpp's Gemma graph);
     /// otherwise the softmax multiplies the scores by `scale`.
     package static func attend(

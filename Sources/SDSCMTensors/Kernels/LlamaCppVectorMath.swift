@@ -48,9 +48,8 @@ package enum LlamaCppVectorMath {
     package static func swiglu(_ gate: UnsafeMutablePointer<Float>, times up: UnsafePointer<Float>, count: Int) {
         let one = SIMD8<Float>(repeating: 1)
         @inline(__always) func eight(_ i: Int) {
-            let v = UnsafeRawPointer(gate + i).loadUnaligned(as: SIMD8<Float>.self)
-            let w = UnsafeRawPointer(up + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(gate + i).storeBytes(of: v / (one + exp(SIMD8<Float>() - v)) * w, as: SIMD8<Float>.self)
+            let v = VectorMath.load(gate, i)
+            VectorMath.store(v / (one + exp(SIMD8<Float>() - v)) * VectorMath.load(up, i), gate, i)
         }
         var i = 0
         while i + 16 <= count {
@@ -111,10 +110,9 @@ package enum LlamaCppVectorMath {
         var i = 0
         let m = SIMD8<Float>(repeating: mean)
         while i + 16 <= count {
-            let low = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - m
-            let high = UnsafeRawPointer(x + i + 8).loadUnaligned(as: SIMD8<Float>.self) - m
-            UnsafeMutableRawPointer(y + i).storeBytes(of: low, as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(y + i + 8).storeBytes(of: high, as: SIMD8<Float>.self)
+            let low = VectorMath.load(x, i) - m, high = VectorMath.load(x, i + 8) - m
+            VectorMath.store(low, y, i)
+            VectorMath.store(high, y, i + 8)
             sum += Double(reduce(low * low, high * high))
             i += 16
         }
