@@ -241,25 +241,49 @@ struct BARTChain {
         (0..<p.variables).filter { let r = range(tree, node, $0); return r.0 <= r.1 }
     }
 
-    /// Residual statistics of the rows in `node` of tree t, split by (variable, cut) when given.
-    func statistics(_ t: Int, _ node: Int32, split: (Int, Int32)?) -> (n: Double, s: Double, nl: Double, sl: Double) {
-        var n = 0.0, s = 0.0, nl = 0.0, sl = 0.0
-        let base = t * p.n
-        let mu = trees[t].mu
-        leafOf.withUnsafeBufferPointer { leaf in
-            p.y.withUnsafeBufferPointer { y in
-                fit.withUnsafeBufferPointer { fit in
-                    p.bins.withUnsafeBufferPointer { bins in
-                        for i in 0..<p.n where leaf[base + i] == node {
-                            let r = y[i] - fit[i] + mu[Int(node)]
-                            n += 1; s += r
-                            if let (v, c) = split, bins[v * p.n + i] <= c { nl += 1; sl += r }
+    /// Residual sums over the rows of leaves `a` and `b` of tree t (`a == b` for one leaf), each row's residual
+    /// y − fit + μ(its leaf): per leaf, over both, and over both split by `variable` ≤ `cut` (cut −1: no split).
+    struct Scan {
+        var countA = 0.0, sumA = 0.0, countB = 0.0, sumB = 0.0, count = 0.0, sum = 0.0
+        var leftCount = 0.0, leftSum = 0.0
+    }
+
+    /// `Scan` in one pass without branches: the rows of a node are scattered over the training rows, so a branch
+    /// per row mispredicts about as often as it is taken (this pass was most of a tree update). The eight sums are
+    /// the lanes of one register (countA, sumA, countB, sumB, count, sum, leftCount, leftSum); each row adds its
+    /// residual (or 1) to the lanes it belongs to and +0 to the others, which leaves each sum exactly what adding
+    /// its own rows in order gives (a sum that starts at +0 never becomes −0).
+    func scan(_ t: Int, _ a: Int32, _ b: Int32, variable: Int, cut: Int32) -> Scan {
+        var total = SIMD8<Double>()
+        let base = t * p.n, rows = p.n
+        // Lanes 0–1 belong to leaf a, 2–3 to leaf b, 4–7 to either; 6–7 only for rows that go left.
+        let laneA = SIMD8<Int64>(Int64(a), Int64(a), -1, -1, Int64(a), Int64(a), Int64(a), Int64(a))
+        let laneB = SIMD8<Int64>(-1, -1, Int64(b), Int64(b), Int64(b), Int64(b), Int64(b), Int64(b))
+        let thresholds = SIMD8<Int64>(.max, .max, .max, .max, .max, .max, Int64(cut), Int64(cut))
+        let counts: SIMDMask<SIMD8<Int64>> = [true, false, true, false, true, false, true, false]
+        let zero = SIMD8<Double>(), one = SIMD8<Double>(repeating: 1)
+        trees[t].mu.withUnsafeBufferPointer { mu in
+            leafOf.withUnsafeBufferPointer { leaf in
+                p.y.withUnsafeBufferPointer { y in
+                    fit.withUnsafeBufferPointer { fit in
+                        p.bins.withUnsafeBufferPointer { bins in
+                            let column = bins.baseAddress! + variable * rows
+                            for i in 0..<rows {
+                                let l = leaf[base + i]
+                                let node = SIMD8<Int64>(repeating: Int64(l))
+                                let resid = y[i] - fit[i] + mu[Int(l)]
+                                let values = SIMD8<Double>(repeating: resid).replacing(with: one, where: counts)
+                                let member = ((node .== laneA) .| (node .== laneB))
+                                    .& (SIMD8<Int64>(repeating: Int64(column[i])) .<= thresholds)
+                                total += zero.replacing(with: values, where: member)
+                            }
                         }
                     }
                 }
             }
         }
-        return (n, s, nl, sl)
+        return Scan(countA: total[0], sumA: total[1], countB: total[2], sumB: total[3], count: total[4], sum: total[5],
+                    leftCount: total[6], leftSum: total[7])
     }
 
     /// Moves `from`'s rows to `left`/`right` by the node's rule (training and prediction rows), keeping each row's
@@ -272,10 +296,12 @@ struct BARTChain {
             bins.withUnsafeBufferPointer { bins in
                 leafOf.withUnsafeMutableBufferPointer { leaf in
                     fit.withUnsafeMutableBufferPointer { fit in
-                        for i in 0..<count where leaf[base + i] == node {
-                            let goesLeft = bins[variable * count + i] <= cut
-                            leaf[base + i] = goesLeft ? left : right
-                            fit[i] += goesLeft ? toLeft : toRight
+                        // Without branches, as in `scan`.
+                        for i in 0..<count {
+                            let inNode = leaf[base + i] == node, goesLeft = bins[variable * count + i] <= cut
+                            let moved = fit[i] + (goesLeft ? toLeft : toRight)
+                            leaf[base + i] = inNode ? (goesLeft ? left : right) : leaf[base + i]
+                            fit[i] = inNode ? moved : fit[i]
                         }
                     }
                 }
@@ -293,9 +319,12 @@ struct BARTChain {
         func merge(_ leafOf: inout [Int32], _ fit: inout [Double], count: Int, base: Int) {
             leafOf.withUnsafeMutableBufferPointer { leaf in
                 fit.withUnsafeMutableBufferPointer { fit in
-                    for i in 0..<count where leaf[base + i] == a || leaf[base + i] == b {
-                        fit[i] += leaf[base + i] == a ? fromA : fromB
-                        leaf[base + i] = to
+                    // Without branches, as in `scan`.
+                    for i in 0..<count {
+                        let l = leaf[base + i], inA = l == a, inEither = inA || l == b
+                        let moved = fit[i] + (inA ? fromA : fromB)
+                        fit[i] = inEither ? moved : fit[i]
+                        leaf[base + i] = inEither ? to : l
                     }
                 }
             }
@@ -331,9 +360,9 @@ struct BARTChain {
         let variable = variables[choose(variables.count, t, 2)]
         let (low, high) = range(tree, node, variable)
         let cut = low + Int32(choose(Int(high - low + 1), t, 3))
-        let stats = statistics(t, Int32(node), split: (variable, cut))
-        let nr = stats.n - stats.nl, sr = stats.s - stats.sl
-        guard stats.nl > 0, nr > 0 else { return }
+        let stats = scan(t, Int32(node), Int32(node), variable: variable, cut: cut)
+        let nr = stats.count - stats.leftCount, sr = stats.sum - stats.leftSum
+        guard stats.leftCount > 0, nr > 0 else { return }
         let depth = tree.depth[node]
         let ps = splitProbability(depth), pc = splitProbability(depth + 1)
         // Nog nodes after the grow: the new node, plus those before except its parent if that was one.
@@ -344,7 +373,7 @@ struct BARTChain {
         let backward = Self.pruneProbability / Double(nogsAfter)
         let logRatio = Foundation.log(backward / forward)
             + Foundation.log(ps) + 2 * Foundation.log(1 - pc) - Foundation.log(1 - ps)
-            + leafLikelihood(stats.nl, stats.sl) + leafLikelihood(nr, sr) - leafLikelihood(stats.n, stats.s)
+            + leafLikelihood(stats.leftCount, stats.leftSum) + leafLikelihood(nr, sr) - leafLikelihood(stats.count, stats.sum)
         guard Foundation.log(uniform(t, 4)) < logRatio else { return }
         let l = tree.allocate(), r = tree.allocate()
         for child in [l, r] { tree.parent[Int(child)] = Int32(node); tree.depth[Int(child)] = depth + 1; tree.mu[Int(child)] = tree.mu[node] }
@@ -359,7 +388,8 @@ struct BARTChain {
         guard !nogs.isEmpty else { return }
         let node = nogs[choose(nogs.count, t, 1)]
         let l = tree.left[node], r = tree.right[node]
-        let left = statistics(t, l, split: nil), right = statistics(t, r, split: nil)
+        let children = scan(t, l, r, variable: 0, cut: -1)
+        let left = (n: children.countA, s: children.sumA), right = (n: children.countB, s: children.sumB)
         let depth = tree.depth[node]
         let ps = splitProbability(depth), pc = splitProbability(depth + 1)
         // After the prune: the node is a leaf that can split again (its rule was available); growable leaves
@@ -394,22 +424,9 @@ struct BARTChain {
         let cut = low + Int32(choose(Int(high - low + 1), t, 3))
         let l = tree.left[node], r = tree.right[node]
         // One pass over the node's rows: the current children's sums, and the sums under the proposed rule.
-        var n = 0.0, s = 0.0, nl = 0.0, sl = 0.0, oldLeftCount = 0.0, oldLeftSum = 0.0, oldRightCount = 0.0, oldRightSum = 0.0
-        let base = t * p.n, rows = p.n, mu = tree.mu
-        leafOf.withUnsafeBufferPointer { leaf in
-            p.y.withUnsafeBufferPointer { y in
-                fit.withUnsafeBufferPointer { fit in
-                    p.bins.withUnsafeBufferPointer { bins in
-                        for i in 0..<rows where leaf[base + i] == l || leaf[base + i] == r {
-                            let resid = y[i] - fit[i] + mu[Int(leaf[base + i])]
-                            n += 1; s += resid
-                            if leaf[base + i] == l { oldLeftCount += 1; oldLeftSum += resid } else { oldRightCount += 1; oldRightSum += resid }
-                            if bins[variable * rows + i] <= cut { nl += 1; sl += resid }
-                        }
-                    }
-                }
-            }
-        }
+        let stats = scan(t, l, r, variable: variable, cut: cut)
+        let n = stats.count, s = stats.sum, nl = stats.leftCount, sl = stats.leftSum
+        let oldLeftCount = stats.countA, oldLeftSum = stats.sumA, oldRightCount = stats.countB, oldRightSum = stats.sumB
         guard nl > 0, n - nl > 0 else { return }
         let logRatio = leafLikelihood(nl, sl) + leafLikelihood(n - nl, s - sl)
             - leafLikelihood(oldLeftCount, oldLeftSum) - leafLikelihood(oldRightCount, oldRightSum)
@@ -422,26 +439,61 @@ struct BARTChain {
         reassign(t, from: Int32(node), variable: variable, cut: cut, left: l, right: r)
     }
 
+    /// Per-node row counts and residual sums of a tree of at most 16 node slots, each sum over its rows in order,
+    /// as the general loop in `drawLeaves` adds them: the sums live in two registers and every row adds its
+    /// residual to its own node's lane and +0 to the others (which changes no sum: one that starts at +0 never
+    /// becomes −0). Adding to memory instead chains each row's store to the next row's load of the same node,
+    /// which made that loop the largest part of a tree update.
+    static func leafSums(
+        _ leaf: UnsafePointer<Int32>, _ y: UnsafePointer<Double>, _ fit: UnsafePointer<Double>,
+        _ mu: UnsafePointer<Double>, rows: Int, count: UnsafeMutablePointer<Double>, sum: UnsafeMutablePointer<Double>
+    ) {
+        let low = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7), high = low &+ 8
+        var sumLow = SIMD8<Double>(), sumHigh = SIMD8<Double>(), countLow = SIMD8<Double>(), countHigh = SIMD8<Double>()
+        let zero = SIMD8<Double>(), one = SIMD8<Double>(repeating: 1)
+        for i in 0..<rows {
+            let l = Int64(leaf[i])
+            let r = SIMD8<Double>(repeating: y[i] - fit[i] + mu[Int(l)])
+            let node = SIMD8<Int64>(repeating: l)
+            sumLow += zero.replacing(with: r, where: low .== node)
+            sumHigh += zero.replacing(with: r, where: high .== node)
+            countLow += zero.replacing(with: one, where: low .== node)
+            countHigh += zero.replacing(with: one, where: high .== node)
+        }
+        for j in 0..<8 {
+            sum[j] = sumLow[j]; sum[8 + j] = sumHigh[j]
+            count[j] = countLow[j]; count[8 + j] = countHigh[j]
+        }
+    }
+
     /// Draws every leaf's μ from its conjugate posterior and updates the fits.
     mutating func drawLeaves(_ t: Int) {
         let size = trees[t].variable.count
-        if scratchCount.count < size {
-            scratchCount = [Double](repeating: 0, count: size * 2); scratchSum = scratchCount
+        if scratchCount.count < max(16, size) {
+            scratchCount = [Double](repeating: 0, count: max(16, size * 2)); scratchSum = scratchCount
         }
         let base = t * p.n, testBase = t * p.testCount, n = p.n, testCount = p.testCount
         let old = trees[t].mu
-        var mu = old
-        // Borrowed out of self so that the loops below may read self's other arrays.
-        var countBuffer: [Double] = [], sumBuffer: [Double] = []
-        swap(&countBuffer, &scratchCount); swap(&sumBuffer, &scratchSum)
-        defer { swap(&countBuffer, &scratchCount); swap(&sumBuffer, &scratchSum) }
-        countBuffer.withUnsafeMutableBufferPointer { count in
-            sumBuffer.withUnsafeMutableBufferPointer { sum in
-                for node in 0..<size { count[node] = 0; sum[node] = 0 }
+        // The loops below capture only locals: closures that capture `self` made Swift copy the whole chain (every
+        // array retained and released) once per tree update. The buffers are borrowed out of self.
+        var count: [Double] = [], sum: [Double] = [], fit: [Double] = [], testFit: [Double] = []
+        swap(&count, &scratchCount); swap(&sum, &scratchSum); swap(&fit, &self.fit); swap(&testFit, &self.testFit)
+        defer {
+            swap(&count, &scratchCount); swap(&sum, &scratchSum); swap(&fit, &self.fit); swap(&testFit, &self.testFit)
+        }
+        let leafOf = self.leafOf, testLeafOf = self.testLeafOf, y = p.y
+        count.withUnsafeMutableBufferPointer { count in
+            sum.withUnsafeMutableBufferPointer { sum in
                 leafOf.withUnsafeBufferPointer { leaf in
-                    p.y.withUnsafeBufferPointer { y in
+                    y.withUnsafeBufferPointer { y in
                         fit.withUnsafeBufferPointer { fit in
                             old.withUnsafeBufferPointer { old in
+                                if size <= 16 {
+                                    Self.leafSums(leaf.baseAddress! + base, y.baseAddress!, fit.baseAddress!, old.baseAddress!,
+                                                  rows: n, count: count.baseAddress!, sum: sum.baseAddress!)
+                                    return
+                                }
+                                for node in 0..<size { count[node] = 0; sum[node] = 0 }
                                 for i in 0..<n {
                                     let l = Int(leaf[base + i])
                                     count[l] += 1
@@ -451,12 +503,13 @@ struct BARTChain {
                         }
                     }
                 }
-                let tree = trees[t]
-                for node in 0..<size where tree.live[node] && tree.variable[node] < 0 {
-                    let precision = count[node] / sigma2 + 1 / (p.tau * p.tau)
-                    mu[node] = sum[node] / sigma2 / precision + normal(t, 5, UInt64(node)) / precision.squareRoot()
-                }
             }
+        }
+        var mu = old
+        let tree = trees[t]
+        for node in 0..<size where tree.live[node] && tree.variable[node] < 0 {
+            let precision = count[node] / sigma2 + 1 / (p.tau * p.tau)
+            mu[node] = sum[node] / sigma2 / precision + normal(t, 5, UInt64(node)) / precision.squareRoot()
         }
         trees[t].mu = mu
         // The change of each leaf's value, applied to every row's sum of trees.
