@@ -14,7 +14,7 @@ enum MatrixMultiply {
     static let panel = 8
 
     /// Formats whose one-row products decode blocks in registers (`multiplyFused`) instead of through a panel.
-    static let fusedTypes: Set<GGMLType> = [.q4_1, .q5_0, .q8_0, .q4_K, .q6_K]
+    static let fusedTypes: Set<GGMLType> = [.q4_0, .q4_1, .q5_0, .q8_0, .q4_K, .q6_K]
 
     /// One product in a group: weights, optional row selection, and where the result goes.
     struct Job {
@@ -110,6 +110,7 @@ enum MatrixMultiply {
             for row in 0..<inputRows {
                 let x = input + row * k, y = job.output + row * job.outputStride
                 switch weights.type {
+                case .q4_0: multiplyFused(Q4_0Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
                 case .q4_1: multiplyFused(Q4_1Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
                 case .q5_0: multiplyFused(Q5_0Decoder.self, weights, rows: rows, columns: range, input: x, output: y)
                 case .q4_K: multiplyFused(Q4_KDecoder.self, weights, rows: rows, columns: range, input: x, output: y)
