@@ -212,32 +212,50 @@ import SDSCMTestSupport
         let fixture = try Fixtures.json("estimators/catenets-expected.json") as! [String: Any]
         let datasets = fixture["datasets"] as! [String: [String: Any]]
         #expect(datasets.count >= 2)
+        // Every (dataset, view, net) fit first, on all cores; the checks after, on this thread.
+        let learners: [(String, (EstimationData, UInt64) throws -> EffectEstimate)] =
+            [("tnet", NeuralLearners.tnet(_:seed:)), ("tarnet", NeuralLearners.tarnet(_:seed:))]
+        typealias Job = (name: String, view: String, key: String, data: EstimationData, fit: (EstimationData, UInt64) throws -> EffectEstimate)
+        var jobs: [Job] = []
         for name in datasets.keys.sorted() {
-            let entry = datasets[name]!
             for (view, data) in try ReferenceDataTests.views(of: name).views {
-                let reference = entry[view] as! [String: [String: Any]]
-                for (key, fit) in [("tnet", NeuralLearners.tnet(_:seed:)), ("tarnet", NeuralLearners.tarnet(_:seed:))] {
-                    let theirs = reference[key]!
-                    let seeds = theirs["seeds"] as! [[String: Double]]
-                    let ates = seeds.map { $0["ate"]! }, deviations = seeds.map { $0["cate_sd"]! }
-                    let mean = ates.reduce(0, +) / Double(ates.count)
-                    let sd = (ates.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(ates.count - 1)).squareRoot()
-                    let estimate = try fit(data, 0)
-                    let label = "\(name) \(view) \(key)"
-                    let bound = 4 * sd + 0.005
-                    #expect(abs(estimate.ate - mean) <= bound, "\(label): ATE \(estimate.ate) vs catenets \(ates)")
-                    let ours = Metrics.standardDeviation(estimate.cate)
-                    #expect(ours >= 0.5 * deviations.min()! && ours <= 2 * deviations.max()!,
-                            "\(label): CATE sd \(ours) vs catenets \(deviations)")
-                    let loo = (theirs["loo_correlation"] as! [Double]).sorted()
-                    let correlation = Self.pearson(estimate.cate, theirs["mean_cate"] as! [Double])
-                    let meaningful = loo[loo.count / 2] >= 0.6
-                    if meaningful { #expect(correlation >= loo[0] - 0.15, "\(label): CATE correlation \(correlation) vs catenets \(loo)") }
-                    print(String(format: "%@: ATE %.4f, catenets %.4f ± %.4f (|Δ|/bound %.2f); CATE sd %.3f (catenets %.3f–%.3f); r %.2f (catenets LOO %.2f–%.2f%@)",
-                                 label, estimate.ate, mean, sd, abs(estimate.ate - mean) / bound, ours, deviations.min()!,
-                                 deviations.max()!, correlation, loo[0], loo.last!, meaningful ? "" : ", not checked"))
-                }
+                for (key, fit) in learners { jobs.append((name, view, key, data, fit)) }
             }
+        }
+        final class Fits: @unchecked Sendable {
+            let lock = NSLock()
+            let jobs: [Job]
+            var estimates: [Int: Result<EffectEstimate, Error>] = [:]
+            init(_ jobs: [Job]) { self.jobs = jobs }
+        }
+        let results = Fits(jobs)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+            let job = results.jobs[index]
+            let outcome = Result { try job.fit(job.data, 0) }
+            results.lock.lock(); results.estimates[index] = outcome; results.lock.unlock()
+        }
+        for (index, job) in jobs.enumerated() {
+            let (name, view, key) = (job.name, job.view, job.key)
+            let theirs = (datasets[name]![view] as! [String: [String: Any]])[key]!
+            let seeds = theirs["seeds"] as! [[String: Double]]
+            let ates = seeds.map { $0["ate"]! }, deviations = seeds.map { $0["cate_sd"]! }
+            let mean = ates.reduce(0, +) / Double(ates.count)
+            let sd = (ates.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(ates.count - 1)).squareRoot()
+            let estimate = try results.estimates[index]!.get()
+            let label = "\(name) \(view) \(key)"
+            let bound = 4 * sd + 0.005
+            #expect(abs(estimate.ate - mean) <= bound, "\(label): ATE \(estimate.ate) vs catenets \(ates)")
+            let ours = Metrics.standardDeviation(estimate.cate)
+            #expect(ours >= 0.5 * deviations.min()! && ours <= 2 * deviations.max()!,
+                    "\(label): CATE sd \(ours) vs catenets \(deviations)")
+            let loo = (theirs["loo_correlation"] as! [Double]).sorted()
+            let correlation = Self.pearson(estimate.cate, theirs["mean_cate"] as! [Double])
+            let meaningful = loo[loo.count / 2] >= 0.6
+            if meaningful { #expect(correlation >= loo[0] - 0.15, "\(label): CATE correlation \(correlation) vs catenets \(loo)") }
+            print(String(format: "%@: ATE %.4f, catenets %.4f ± %.4f (|Δ|/bound %.2f); CATE sd %.3f (catenets %.3f–%.3f); r %.2f (catenets LOO %.2f–%.2f%@)",
+                         label, estimate.ate, mean, sd, abs(estimate.ate - mean) / bound, ours, deviations.min()!,
+                         deviations.max()!, correlation, loo[0], loo.last!, meaningful ? "" : ", not checked"))
         }
     }
 }
+

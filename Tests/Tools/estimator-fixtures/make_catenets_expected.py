@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Expected TNet and TARNet (SNet1) results from catenets 0.2.4 (jax), for the Swift tests of NeuralLearners.
 
-    /tmp/venv-econml/bin/python Tests/Tools/estimator-fixtures/make_catenets_expected.py [../shared/reference/gpt2] [count] \
-        > Tests/Fixtures/estimators/catenets-expected.json
+    .venv-econml/bin/python Tests/Tools/estimator-fixtures/make_catenets_expected.py [../shared/reference/gpt2] [count] \
+        [EXISTING.json] > new.json && mv new.json Tests/Fixtures/estimators/catenets-expected.json
+
+(.venv-econml: `python3 -m venv .venv-econml && .venv-econml/bin/pip install catenets==0.2.4`, git-ignored.)
+With EXISTING.json (the committed fixture), its datasets are kept as they are and only the missing ones among the
+first `count` are fitted, so the fixture grows a few CSVs at a time. `count` may also be FIRST:END (CSVs FIRST to
+END − 1 by index, e.g. to run two processes on two cores; merge their "datasets" afterwards).
 
 Per released CSV (the first `count`, default 2, in numeric order: one fit takes 10-20 s on a core) and covariate
 view (all = X0..X11, hidden = X4..X11, the columns make_forest_expected.py uses), catenets' TNet() and SNet1() with
@@ -18,9 +23,14 @@ from catenets.models.jax import TNet, SNet1
 
 SEEDS = (42, 0, 1, 2, 3, 4)
 
-def cases(folder, count):
+def cases(folder, first, count, existing):
     out = {}
-    for stem, y, z, ite, views in released(folder, count):
+    for index, (stem, y, z, ite, views) in enumerate(released(folder, count)):
+        if index < first:
+            continue
+        if stem in existing:
+            out[stem] = existing[stem]
+            continue
         entry = {"sate": float(ite.mean())}
         for view, x in views.items():
             entry[view] = {}
@@ -37,9 +47,16 @@ def cases(folder, count):
 
 def main():
     folder = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parents[4] / "shared/reference/gpt2")
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    span = (sys.argv[2] if len(sys.argv) > 2 else "2").split(":")
+    first, count = (int(span[0]), int(span[1])) if len(span) == 2 else (0, int(span[0]))
+    existing = {}
+    if len(sys.argv) > 3:
+        previous = json.load(open(sys.argv[3]))
+        if previous["seeds"] != list(SEEDS) or previous["catenets"] != importlib.metadata.version("catenets"):
+            sys.exit("the existing fixture was made with other seeds or another catenets")
+        existing = previous["datasets"]
     json.dump({"catenets": importlib.metadata.version("catenets"), "jax": jax.__version__,
-               "seeds": list(SEEDS), "datasets": cases(folder, count)}, sys.stdout)
+               "seeds": list(SEEDS), "datasets": cases(folder, first, count, existing)}, sys.stdout)
     print()
 
 if __name__ == "__main__":
