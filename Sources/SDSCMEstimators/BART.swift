@@ -439,15 +439,25 @@ struct BARTChain {
         reassign(t, from: Int32(node), variable: variable, cut: cut, left: l, right: r)
     }
 
-    /// Per-node row counts and residual sums of a tree of at most 16 node slots, each sum over its rows in order,
-    /// as the general loop in `drawLeaves` adds them: the sums live in two registers and every row adds its
-    /// residual to its own node's lane and +0 to the others (which changes no sum: one that starts at +0 never
-    /// becomes −0). Adding to memory instead chains each row's store to the next row's load of the same node,
-    /// which made that loop the largest part of a tree update.
+    /// Per-node row counts and residual sums (y − fit + μ of the row's node) of a tree with `nodes` slots, each
+    /// sum over its rows in order. Trees of at most 16 slots keep the sums in two registers: every row adds its
+    /// residual to its own node's lane and +0 to the others, which changes no sum (one that starts at +0 never
+    /// becomes −0). Adding to memory, as larger trees do, chains each row's store to the next row's load of the
+    /// same node, which made that loop the largest part of a tree update.
     static func leafSums(
         _ leaf: UnsafePointer<Int32>, _ y: UnsafePointer<Double>, _ fit: UnsafePointer<Double>,
-        _ mu: UnsafePointer<Double>, rows: Int, count: UnsafeMutablePointer<Double>, sum: UnsafeMutablePointer<Double>
+        _ mu: UnsafePointer<Double>, rows: Int, nodes: Int,
+        count: UnsafeMutablePointer<Double>, sum: UnsafeMutablePointer<Double>
     ) {
+        guard nodes <= 16 else {
+            for node in 0..<nodes { count[node] = 0; sum[node] = 0 }
+            for i in 0..<rows {
+                let l = Int(leaf[i])
+                count[l] += 1
+                sum[l] += y[i] - fit[i] + mu[l]
+            }
+            return
+        }
         let low = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7), high = low &+ 8
         var sumLow = SIMD8<Double>(), sumHigh = SIMD8<Double>(), countLow = SIMD8<Double>(), countHigh = SIMD8<Double>()
         let zero = SIMD8<Double>(), one = SIMD8<Double>(repeating: 1)
@@ -488,17 +498,8 @@ struct BARTChain {
                     y.withUnsafeBufferPointer { y in
                         fit.withUnsafeBufferPointer { fit in
                             old.withUnsafeBufferPointer { old in
-                                if size <= 16 {
-                                    Self.leafSums(leaf.baseAddress! + base, y.baseAddress!, fit.baseAddress!, old.baseAddress!,
-                                                  rows: n, count: count.baseAddress!, sum: sum.baseAddress!)
-                                    return
-                                }
-                                for node in 0..<size { count[node] = 0; sum[node] = 0 }
-                                for i in 0..<n {
-                                    let l = Int(leaf[base + i])
-                                    count[l] += 1
-                                    sum[l] += y[i] - fit[i] + old[l]
-                                }
+                                Self.leafSums(leaf.baseAddress! + base, y.baseAddress!, fit.baseAddress!, old.baseAddress!,
+                                              rows: n, nodes: size, count: count.baseAddress!, sum: sum.baseAddress!)
                             }
                         }
                     }

@@ -1,4 +1,4 @@
-import SDSCMEstimators
+@testable import SDSCMEstimators
 import SDSCMRandomness
 import Foundation
 import Testing
@@ -70,6 +70,32 @@ import Testing
 
     /// The noise prior's calibration: the 10% quantile of χ² with 3 degrees of freedom is 0.584374 (tables), and
     /// the χ² CDF at 2 with 2 degrees of freedom is 1 − e^−1.
+    /// The per-node sums behind every leaf draw equal, bit for bit, each node's residuals added in row order, both
+    /// for trees of at most 16 slots (sums held in registers) and for larger ones (sums in memory).
+    @Test(arguments: [1, 2, 7, 15, 16, 17, 40])
+    func leafSumsAddEachNodesRowsInOrder(nodes: Int) {
+        let rows = 1_000
+        let u = Self.uniforms(rows * 4 + nodes, stream: 7)
+        let leaf = (0..<rows).map { Int32(min(nodes - 1, Int(u[4 * $0] * Double(nodes)))) }
+        let y = (0..<rows).map { 10 * u[4 * $0 + 1] - 5 }, fit = (0..<rows).map { 3 * u[4 * $0 + 2] - 1 }
+        let mu = (0..<nodes).map { u[4 * rows + $0] - 0.5 }
+        var expectedCount = [Double](repeating: 0, count: nodes), expectedSum = expectedCount
+        for i in 0..<rows {
+            let l = Int(leaf[i])
+            expectedCount[l] += 1
+            expectedSum[l] += y[i] - fit[i] + mu[l]
+        }
+        var count = [Double](repeating: .nan, count: max(16, nodes)), sum = count
+        count.withUnsafeMutableBufferPointer { count in
+            sum.withUnsafeMutableBufferPointer { sum in
+                BARTChain.leafSums(leaf, y, fit, mu, rows: rows, nodes: nodes, count: count.baseAddress!, sum: sum.baseAddress!)
+            }
+        }
+        #expect(Set(leaf).count == nodes)
+        #expect(Array(count[0..<nodes]) == expectedCount)
+        #expect(sum[0..<nodes].map(\.bitPattern) == expectedSum.map(\.bitPattern))
+    }
+
     @Test func chiSquareQuantile() {
         #expect(abs(BARTMath.chiSquareQuantile(0.1, degreesOfFreedom: 3) - 0.5843744) < 1e-6)
         #expect(abs(BARTMath.chiSquareCDF(2, degreesOfFreedom: 2) - (1 - exp(-1))) < 1e-12)

@@ -199,14 +199,9 @@ import SDSCMTestSupport
     /// so its band here is 0.80–0.97. Release builds only (400 cross-fitted fits with forest candidates).
     @Test(.enabled(if: releaseOnly, "runs in release builds only (swift test -c release)"))
     func econMLIntervalsAreNominal() throws {
-        final class Counts: @unchecked Sendable {
-            let lock = NSLock()
-            var covered: [Estimator: Int] = [:]
-            func add(_ estimator: Estimator) { lock.lock(); covered[estimator, default: 0] += 1; lock.unlock() }
-        }
-        let counts = Counts()
         let estimators: [Estimator] = [.linearDML, .linearDR]
-        DispatchQueue.concurrentPerform(iterations: 200) { replication in
+        // Per replication, the estimators whose interval holds the truth.
+        let covered = Parallel.map(200) { replication -> [Estimator] in
             var generator = SeededGenerator(seed: 5_000 + UInt64(replication))
             var x: [[Double]] = [], z: [Int] = [], y: [Double] = [], tau: [Double] = []
             for _ in 0..<2_000 {
@@ -219,14 +214,14 @@ import SDSCMTestSupport
                 y.append(x2 + Double(t) * effect + noise)
             }
             let truth = tau.reduce(0, +) / Double(tau.count)
-            guard let data = try? EstimationData(covariates: x, treatment: z, outcome: y) else { return }
-            for estimator in estimators {
-                if let interval = try? estimator.estimate(data, seed: UInt64(replication)).interval,
-                   interval.lower < truth, truth < interval.upper { counts.add(estimator) }
+            guard let data = try? EstimationData(covariates: x, treatment: z, outcome: y) else { return [] }
+            return estimators.filter { estimator in
+                guard let interval = try? estimator.estimate(data, seed: UInt64(replication)).interval else { return false }
+                return interval.lower < truth && truth < interval.upper
             }
         }
         for estimator in estimators {
-            let rate = Double(counts.covered[estimator] ?? 0) / 200
+            let rate = Double(covered.filter { $0.contains(estimator) }.count) / 200
             let band = estimator == .linearDR ? 0.90...0.995 : 0.80...0.97
             #expect(band.contains(rate), "\(estimator.rawValue) coverage \(rate)")
         }

@@ -38,35 +38,25 @@ import Testing
     /// the paper uses it). About 4 minutes on 2 cores.
     @Test(.enabled(if: releaseOnly, "runs in release builds only (swift test -c release)"))
     func forestIntervalsCoverTheTruth() throws {
-        final class Tally: @unchecked Sendable {
-            let lock = NSLock()
-            var cate: [Estimator: Double] = [:], ate: [Estimator: Int] = [:], width: [Estimator: Double] = [:]
-            func add(_ estimator: Estimator, cate rate: Double, width w: Double, ateCovered: Bool) {
-                lock.lock()
-                cate[estimator, default: 0] += rate
-                width[estimator, default: 0] += w
-                if ateCovered { ate[estimator, default: 0] += 1 }
-                lock.unlock()
-            }
-        }
         let replications = 200, n = 2_000
         let estimators: [Estimator] = [.causalForest, .forestDML, .forestDR]
-        let tally = Tally()
-        DispatchQueue.concurrentPerform(iterations: replications) { index in
-            guard let (data, tau) = try? Self.replication(index, n: n) else { return }
+        // Per replication and estimator: (CATE coverage, mean width, ATE covered), summed in replication order.
+        let outcomes = Parallel.map(replications) { index -> [(rate: Double, width: Double, ate: Bool)?] in
+            guard let (data, tau) = try? Self.replication(index, n: n) else { return [] }
             let truth = tau.reduce(0, +) / Double(n)
-            for estimator in estimators {
+            return estimators.map { estimator in
                 guard let estimate = try? estimator.estimate(data, seed: UInt64(index)),
-                      let lower = estimate.cateLower, let upper = estimate.cateUpper else { continue }
+                      let lower = estimate.cateLower, let upper = estimate.cateUpper else { return nil }
                 let coverage = Metrics.coverage(truth: tau, lower: lower, upper: upper)
                 let ateCovered = estimate.interval.map { $0.lower < truth && truth < $0.upper } ?? false
-                tally.add(estimator, cate: coverage.rate, width: coverage.width, ateCovered: ateCovered)
+                return (coverage.rate, coverage.width, ateCovered)
             }
         }
-        for estimator in estimators {
-            let cate = (tally.cate[estimator] ?? 0) / Double(replications)
-            let ate = Double(tally.ate[estimator] ?? 0) / Double(replications)
-            let width = (tally.width[estimator] ?? 0) / Double(replications)
+        for (k, estimator) in estimators.enumerated() {
+            let fits = outcomes.compactMap { $0.count == estimators.count ? $0[k] : nil }
+            let cate = fits.map(\.rate).reduce(0, +) / Double(replications)
+            let ate = Double(fits.filter(\.ate).count) / Double(replications)
+            let width = fits.map(\.width).reduce(0, +) / Double(replications)
             #expect((0.93...0.97).contains(cate), "\(estimator.rawValue): CATE coverage \(cate) (mean width \(width))")
             if estimator != .causalForest {
                 #expect(ate >= 0.95, "\(estimator.rawValue): ATE coverage \(ate)")

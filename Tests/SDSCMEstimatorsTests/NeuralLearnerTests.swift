@@ -223,27 +223,17 @@ import SDSCMTestSupport
         let datasets = fixture["datasets"] as! [String: [String: Any]]
         #expect(datasets.count >= 2)
         // Every (dataset, view, net) fit first, on all cores; the checks after, on this thread.
-        let learners: [(String, (EstimationData, UInt64) throws -> EffectEstimate)] =
+        let learners: [(String, @Sendable (EstimationData, UInt64) throws -> EffectEstimate)] =
             [("tnet", NeuralLearners.tnet(_:seed:)), ("tarnet", NeuralLearners.tarnet(_:seed:))]
-        typealias Job = (name: String, view: String, key: String, data: EstimationData, fit: (EstimationData, UInt64) throws -> EffectEstimate)
+        typealias Job = (name: String, view: String, key: String, data: EstimationData, fit: @Sendable (EstimationData, UInt64) throws -> EffectEstimate)
         var jobs: [Job] = []
         for name in datasets.keys.sorted() {
             for (view, data) in try ReferenceDataTests.views(of: name).views {
                 for (key, fit) in learners { jobs.append((name, view, key, data, fit)) }
             }
         }
-        final class Fits: @unchecked Sendable {
-            let lock = NSLock()
-            let jobs: [Job]
-            var estimates: [Int: Result<EffectEstimate, Error>] = [:]
-            init(_ jobs: [Job]) { self.jobs = jobs }
-        }
-        let results = Fits(jobs)
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
-            let job = results.jobs[index]
-            let outcome = Result { try job.fit(job.data, 0) }
-            results.lock.lock(); results.estimates[index] = outcome; results.lock.unlock()
-        }
+        let all = jobs
+        let estimates = Parallel.map(all.count) { index in Result { try all[index].fit(all[index].data, 0) } }
         for (index, job) in jobs.enumerated() {
             let (name, view, key) = (job.name, job.view, job.key)
             let theirs = (datasets[name]![view] as! [String: [String: Any]])[key]!
@@ -251,7 +241,7 @@ import SDSCMTestSupport
             let ates = seeds.map { $0["ate"]! }, deviations = seeds.map { $0["cate_sd"]! }
             let mean = ates.reduce(0, +) / Double(ates.count)
             let sd = (ates.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(ates.count - 1)).squareRoot()
-            let estimate = try results.estimates[index]!.get()
+            let estimate = try estimates[index].get()
             let label = "\(name) \(view) \(key)"
             let bound = 4 * sd + 0.005
             #expect(abs(estimate.ate - mean) <= bound, "\(label): ATE \(estimate.ate) vs catenets \(ates)")
