@@ -62,15 +62,18 @@ public struct IntervalExample: Sendable {
 public enum Evaluation {
     /// Every estimator on every requested view of every dataset (datasets in parallel). `keepingExample` keeps the
     /// first dataset's per-unit intervals for the interval-example figure; runs the report does not draw from
-    /// (the 10k aggregates) pass false.
+    /// (the 10k aggregates) pass false. `seed` keys every estimator's random draws (forests, cross-fitting folds,
+    /// MCMC, network training), the same for every dataset, so that rerunning with other seeds shows how much an
+    /// estimate owes to its seed.
     public static func run(_ datasets: [EvaluationDataset], views: [String], estimators: [Estimator],
-                           keepingExample: Bool = true) throws -> [EvaluationResult] {
+                           keepingExample: Bool = true, seed: UInt64 = 0) throws -> [EvaluationResult] {
         try Parallel.map(datasets.count) { index in
-            Result { try evaluate(datasets[index], views: views, estimators: estimators, keepExample: keepingExample && index == 0) }
+            Result { try evaluate(datasets[index], views: views, estimators: estimators, keepExample: keepingExample && index == 0, seed: seed) }
         }.flatMap { try $0.get() }
     }
 
-    static func evaluate(_ dataset: EvaluationDataset, views: [String], estimators: [Estimator], keepExample: Bool) throws -> [EvaluationResult] {
+    static func evaluate(_ dataset: EvaluationDataset, views: [String], estimators: [Estimator], keepExample: Bool,
+                         seed: UInt64) throws -> [EvaluationResult] {
         var results: [EvaluationResult] = []
         for view in views {
             guard let data = dataset.views[view] else { continue }
@@ -78,10 +81,10 @@ public enum Evaluation {
             let spread = Metrics.standardDeviation(data.data.outcome)
             // BART and BART-ITE summarize one posterior: fit it once when both are asked for.
             var bart: (cate: EffectEstimate, ite: EffectEstimate)?
-            if estimators.contains(.bart) && estimators.contains(.bartITE) { bart = try Estimator.bartEstimates(data.data) }
+            if estimators.contains(.bart) && estimators.contains(.bartITE) { bart = try Estimator.bartEstimates(data.data, seed: seed) }
             for estimator in estimators {
-                let estimate = try estimator == .bart ? bart?.cate ?? estimator.estimate(data.data)
-                    : estimator == .bartITE ? bart?.ite ?? estimator.estimate(data.data) : estimator.estimate(data.data)
+                let estimate = try estimator == .bart ? bart?.cate ?? estimator.estimate(data.data, seed: seed)
+                    : estimator == .bartITE ? bart?.ite ?? estimator.estimate(data.data, seed: seed) : estimator.estimate(data.data, seed: seed)
                 let pehe = Metrics.pehe(ite: data.ite, cate: estimate.cate)
                 var interval: (rate: Double, width: Double)?
                 if let lower = estimate.cateLower, let upper = estimate.cateUpper {

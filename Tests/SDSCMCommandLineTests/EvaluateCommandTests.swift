@@ -57,6 +57,40 @@ import SDSCMTestSupport
         #expect(markdown.contains("## Per-unit intervals (95%)") && markdown.contains("| BART-ITE | all |") && markdown.contains("| CQR | all |"))
     }
 
+    /// `--seed` keys the estimators' random draws: the same seed gives the same results.csv, seed 0 is the
+    /// default, another seed moves the cross-fitted estimates (other folds) and leaves the deterministic estimators' rows
+    /// as they were.
+    @Test func seedKeysTheEstimatorsDraws() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sdscm-evaluate-seed-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = folder.appendingPathComponent("bench")
+        let generated = await Invocation("benchmark", "--config", Fixtures.path("configs/confounded-tables.json"), "--datasets", "2",
+                                         "--units", "120", "--seed", "5", "--out", data.path)
+        #expect(generated.status == 0, "\(generated.err)")
+        func results(_ seed: String?) async throws -> [[String]] {
+            let report = folder.appendingPathComponent("report-\(seed ?? "default")")
+            let run = await Invocation(["evaluate", "--data", data.path, "--report", report.path, "--view", "all",
+                                        "--estimators", "dim,linear-t,linear-dml,linear-dr"] + (seed.map { ["--seed", $0] } ?? []))
+            #expect(run.status == 0, "\(run.err)")
+            return try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+                .dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        }
+        let standard = try await results(nil), zero = try await results("0")
+        let three = try await results("3"), again = try await results("3")
+        #expect(standard == zero && three == again)
+        #expect(three.count == 2 * 4)
+        for (a, b) in zip(standard, three) {
+            #expect(a[0] == b[0] && a[2] == b[2])
+            if ["dim", "linear-t"].contains(a[2]) {
+                #expect(a == b, "\(a[2]) draws nothing, so its row should not move")
+            } else {
+                #expect(a[3] != b[3], "\(a[0]) \(a[2]): the same ATE \(a[3]) with seeds 0 and 3")
+            }
+        }
+        let bad = await Invocation("evaluate", "--data", data.path, "--report", folder.appendingPathComponent("r").path, "--seed", "-1")
+        #expect(bad.status == 2 && bad.err.contains("--seed"))
+    }
+
     /// Datasets of two families in one folder (the released GPT-2 CSVs copied under a second model's name) get a
     /// Table 1 and a Table 2 each; skipped without `../shared`.
     @Test(.enabled(if: Fixtures.sharedReference("gpt2/gpt2_bcancer_3.csv") != nil, "needs ../shared/reference"))

@@ -10,7 +10,7 @@ public enum EvaluateCommand: Command {
     /// One line for `sdscm help`.
     public static let summary = "Run effect estimators over benchmark CSVs and write a report (tables, results.csv, SVG plots)."
     /// The usage line `--help` shows.
-    public static let synopsis = "sdscm evaluate --data <dir> [--config <json>] [--view all|hidden|hidden-cate] [--estimators list] [--one-hot] --report <dir>"
+    public static let synopsis = "sdscm evaluate --data <dir> [--config <json>] [--view all|hidden|hidden-cate] [--estimators list] [--one-hot] [--seed S] --report <dir>"
     /// Paragraphs `--help` shows after the synopsis.
     public static let discussion = """
         Reads every CSV in --data (and in its extended/ folder) with the columns of the benchmark's design: \
@@ -30,7 +30,9 @@ public enum EvaluateCommand: Command {
         standardized_pehe,cate_r2,cate_r2_paper,units,cate_coverage,cate_width) and SVG figures. Estimators: \
         \(Estimator.allCases.map(\.rawValue).joined(separator: ", ")) (default: all but bart and bart-ite, whose \
         MCMC takes seconds per dataset, tnet and tarnet, whose training does too, and cqr, whose quantile forests \
-        take about one; "all" for every one).
+        take about one; "all" for every one). --seed keys the random draws of the estimators that make any \
+        (forests, cross-fitting folds, BART's chains, the networks' splits, shuffles and initial weights); the same \
+        seed gives the same report, and other seeds show how much an estimate owes to its seed.
         """
     /// The options the command accepts.
     public static let options: [OptionSpec] = [
@@ -39,6 +41,7 @@ public enum EvaluateCommand: Command {
         .value("view", "VIEW", "Covariate view: all, hidden or hidden-cate (default: every one the data has)."),
         .value("estimators", "LIST", "Comma-separated estimator names, or all (default: all but bart, bart-ite, cqr, tnet, tarnet)."),
         .flag("one-hot", "Encode categorical covariates as indicators instead of integer codes."),
+        .value("seed", "S", "Seed of the estimators' random draws (unsigned 64-bit integer, default 0)."),
         .value("report", "DIR", "Output folder for report.md, results.csv and the figures."),
     ]
 
@@ -68,13 +71,14 @@ public enum EvaluateCommand: Command {
             }
             guard !estimators.isEmpty else { throw UsageError(command: name, "--estimators names no estimator") }
         }
+        let seed = try ModelOptions.seed(arguments, default: 0, command: name)
         let start = DispatchTime.now().uptimeNanoseconds
         let folder = URL(fileURLWithPath: data)
         let files = try EvaluationDataset.files(in: folder)
         let design = try arguments.value("config").map { try BenchmarkDesign(path: $0) } ?? EvaluationDataset.design(near: folder)
         let schema = try design.map(BenchmarkSchema.init(design:))
         let datasets = try files.map { try EvaluationDataset(url: $0, schema: schema, oneHot: arguments.flag("one-hot")) }
-        let results = try Evaluation.run(datasets, views: views, estimators: estimators)
+        let results = try Evaluation.run(datasets, views: views, estimators: estimators, seed: seed)
         let present = views.filter { view in results.contains { $0.view == view } }
         guard !present.isEmpty else {
             throw CommandFailure("no dataset has the view\(views.count > 1 ? "s" : "") \(views.joined(separator: ", ")) (the hidden view needs a design that hides some covariates and leaves some visible)")
@@ -91,7 +95,7 @@ public enum EvaluateCommand: Command {
                 dataset.name = entry + "/" + dataset.name
                 return dataset
             }
-            aggregated += try Evaluation.run(subDatasets, views: views, estimators: estimators, keepingExample: false)
+            aggregated += try Evaluation.run(subDatasets, views: views, estimators: estimators, keepingExample: false, seed: seed)
         }
         try EvaluationReport.write(results, to: URL(fileURLWithPath: report), source: data,
                                    outcome: datasets[0].outcome, views: present, estimators: estimators, aggregated: aggregated)
