@@ -189,7 +189,10 @@ public enum NeuralLearners {
 
         /// catenets' training loop: shuffled minibatches each epoch (the last ending one row early), an Adam
         /// update per minibatch, the validation loss (with the penalty) after each epoch, early stopping by `rule`.
-        func train(_ network: NeuralNetwork, _ split: Split, rule: StoppingRule) -> NetworkTrainer {
+        /// `shuffle` replaces the Philox shuffle of the training rows before each epoch (given the rows and the
+        /// epoch), so that a test can replay catenets' own minibatch orders.
+        func train(_ network: NeuralNetwork, _ split: Split, rule: StoppingRule,
+                   shuffle replay: ((inout [Int], Int) -> Void)? = nil) -> NetworkTrainer {
             let n = split.training.count
             let batchSize = settings.batchSize < n ? settings.batchSize : n
             let batches = settings.batchSize < n ? Int((Double(n) / Double(batchSize)).rounded(.toNearestOrEven)) : 1
@@ -200,7 +203,7 @@ public enum NeuralLearners {
             var best = Double(Int32.max), bestValues: [Float]? = nil
             var waited = 0
             for epoch in 0..<settings.maxEpochs {
-                Philox.shuffle(&order) { shuffle.word(UInt64(epoch), UInt64($0), 0, 0) }
+                if let replay { replay(&order, epoch) } else { Philox.shuffle(&order) { shuffle.word(UInt64(epoch), UInt64($0), 0, 0) } }
                 for b in 0..<batches {
                     let rows = order[(b * batchSize)..<min((b + 1) * batchSize, n - 1)]
                     trainer.lossAndGradient(x, y, treatment, rows: rows, penalty: penalty, wantLoss: false)

@@ -1,4 +1,4 @@
-import SDSCMEstimators
+@testable import SDSCMEstimators
 import SDSCMRandomness
 import Foundation
 import Testing
@@ -201,21 +201,133 @@ import SDSCMTestSupport
         }
     }
 
-    /// The fits whose CATE falls outside catenets' spread with our seed 0, found when the fixture grew from 6 to all
-    /// 20 released CSVs (every ATE is within bounds on all 80 fits). Our other seeds land inside it on two of them
-    /// (gpt2_bcancer_16 all tnet: seeds 1–5 CATE sd 0.13–0.15 and r 0.89–0.95 where seed 0 gives 0.48 and 0.49;
-    /// 17 hidden tnet: r 0.87–0.98 where seed 0 gives 0.46); on 18 hidden tarnet ours vary more across seeds than
-    /// catenets' do (r 0.16–0.85 vs their 0.65–0.87). Open in issue J: whether our nets fail more often than
-    /// catenets' or one seed of six is simply unlucky. `withKnownIssue` fails the test if one of them stops failing.
-    static let seedZeroOutliers: Set<String> = [
-        "gpt2_bcancer_11 all tarnet", "gpt2_bcancer_16 all tnet", "gpt2_bcancer_17 hidden tnet", "gpt2_bcancer_18 hidden tarnet",
-    ]
+    /// Initial parameters have the law of jax's stax defaults that catenets builds on: weights Glorot-normal as jax
+    /// draws them (a standard normal truncated to ±2, divided by that truncation's sd 0.87963, times
+    /// √(2 / (fan_in + fan_out))), biases N(0, 0.01²). Pooled over TARNet's default layers and four seeds: the
+    /// weights' sd is √(2 / (fan_in + fan_out)) within 1%, none exceeds 2 / 0.87963 of it, the largest come within
+    /// 1% of that edge, and the standardized fourth moment is the truncated normal's 2.3655 (jax's own draws, 20
+    /// keys of a 12 → 200 → 100 stack, give 0.999, 2.273 and 2.381). The replay test above fixes everything else.
+    @Test func initializationHasJaxsLaw() {
+        let widths = [12, 200, 200, 200]
+        var standardized: [Double] = [], biases: [Double] = []
+        for seed in 0..<4 {
+            let network = NeuralNetwork(inputCount: 12, architecture: .twoHeads(representation: [200, 200, 200], head: [100, 100]),
+                                        seed: UInt64(seed))
+            let values = network.parameters.map(Double.init)
+            var offset = 0
+            let layers = zip(widths, widths.dropFirst()).map { ($0, $1) } + Array(repeating: [(200, 100), (100, 100), (100, 1)], count: 2).flatMap { $0 }
+            for (fanIn, fanOut) in layers {
+                let sigma = (2 / Double(fanIn + fanOut)).squareRoot()
+                standardized += values[offset..<(offset + fanIn * fanOut)].map { $0 / sigma }
+                biases += values[(offset + fanIn * fanOut)..<(offset + fanIn * fanOut + fanOut)]
+                offset += fanIn * fanOut + fanOut
+            }
+            #expect(offset == values.count)
+        }
+        let n = Double(standardized.count)
+        let sd = (standardized.map { $0 * $0 }.reduce(0, +) / n).squareRoot()
+        let kurtosis = standardized.map { pow($0 / sd, 4) }.reduce(0, +) / n
+        let edge = 2 / 0.87962566103423978, largest = standardized.map(abs).max()!
+        let biasSD = (biases.map { $0 * $0 }.reduce(0, +) / Double(biases.count)).squareRoot()
+        print("initialization: sd ratio \(sd), largest \(largest) of \(edge), kurtosis \(kurtosis), bias sd \(biasSD)")
+        #expect(abs(sd - 1) < 0.01 && largest <= edge && largest > 0.99 * edge && abs(kurtosis - 2.3655) < 0.02)
+        #expect(abs(biasSD - 0.01) < 0.0005)
+    }
+
+    /// catenets' own training runs replayed step for step (`make_catenets_trajectory.py`: small nets, step size
+    /// 1e-2, a few hundred Adam updates, early stopping): from catenets' initial parameters, validation split and
+    /// per-epoch minibatch orders, our TNet arm network and our TARNet train for as many epochs as catenets' did
+    /// and end with its parameters and predictions up to Float32 rounding. This pins everything but the random
+    /// draws: the minibatches (and the row each epoch's last one drops), the loss and its normalization, the
+    /// penalty, Adam and its step count, and each stopping rule.
+    @Test(arguments: ["tnet", "tarnet"])
+    func replaysCatenetsTrainingRun(net: String) throws {
+        let fixture = try Fixtures.json("estimators/catenets-trajectory.json") as! [String: Any]
+        let given = fixture["settings"] as! [String: Double]
+        let run = (fixture["runs"] as! [String: [String: Any]])[net]!
+        var settings = NeuralLearners.Settings()
+        settings.representationWidths = Array(repeating: Int(given["n_units_r"]!), count: Int(given["n_layers_r"]!))
+        settings.headWidths = Array(repeating: Int(given["n_units_out"]!), count: Int(given["n_layers_out"]!))
+        settings.stepSize = given["step_size"]!
+        settings.penalty = given["penalty_l2"]!
+        settings.maxEpochs = Int(given["n_iter"]!)
+        settings.batchSize = Int(given["batch_size"]!)
+        settings.validationFraction = given["val_split_prop"]!
+        settings.patience = Int(given["patience"]!)
+        settings.minimumUpdates = Int(given["n_iter_min"]!)
+        let x = fixture["x"] as! [[Double]]
+        let data = try EstimationData(covariates: x, treatment: fixture["w"] as! [Int], outcome: fixture["y"] as! [Double])
+        let problem = try NeuralLearners.Problem(data, settings)
+        let split = NeuralLearners.Split(training: run["training"] as! [Int], validation: run["validation"] as! [Int])
+        let architecture: NeuralNetwork.Architecture = net == "tnet"
+            ? .single(hidden: settings.representationWidths + settings.headWidths)
+            : .twoHeads(representation: settings.representationWidths, head: settings.headWidths)
+        var network = NeuralNetwork(inputCount: x[0].count, architecture: architecture, seed: 0)
+        network.parameters = (run["initial"] as! [Double]).map(Float.init)
+        let orders = run["orders"] as! [[Int]]
+        var epochs = 0
+        var trainer = problem.train(network, split, rule: net == "tnet" ? .tnet : .tarnet) { order, epoch in
+            epochs = epoch + 1
+            guard epoch < orders.count else { return }
+            order = orders[epoch].map { split.training[$0] }
+        }
+        #expect(epochs == orders.count, "\(net): trained \(epochs) epochs, catenets \(orders.count)")
+        let theirs = run["final"] as! [Double], ours = trainer.network.parameters
+        let parameterError = zip(ours, theirs).map { abs(Double($0) - $1) / max(1, abs($1)) }.max()!
+        let predicted = trainer.predict(problem.x, rows: Array(x.indices)).flatMap { $0 }
+        let expected = net == "tnet" ? run["predictions"] as! [Double] : (run["predictions"] as! [[Double]]).flatMap { $0 }
+        let predictionError = zip(predicted, expected).map { abs($0 - $1) }.max()!
+        print("\(net): \(epochs) epochs; worst parameter difference \(parameterError), worst prediction difference \(predictionError)")
+        #expect(parameterError < 1e-4 && predictionError < 1e-4, "\(net): parameters \(parameterError), predictions \(predictionError)")
+    }
+
+    /// The CATE-shape rule one fit is held to: its CATE's standard deviation lies between half the smallest and
+    /// twice the largest of the reference seeds', and where those seeds agree with each other (median leave-one-out
+    /// correlation ≥ 0.6) it correlates with their mean CATE at least as well as the least consistent of them, less
+    /// 0.15. Nil when it passes, else why not.
+    static func shapeFailure(sd: Double, correlation: Double, referenceSDs: [Double], referenceLOO: [Double]) -> String? {
+        if sd < 0.5 * referenceSDs.min()! || sd > 2 * referenceSDs.max()! {
+            return String(format: "CATE sd %.3f outside [%.3f, %.3f]", sd, 0.5 * referenceSDs.min()!, 2 * referenceSDs.max()!)
+        }
+        let loo = referenceLOO.sorted()
+        if loo[loo.count / 2] >= 0.6 && correlation < loo[0] - 0.15 {
+            return String(format: "CATE correlation %.2f below %.2f", correlation, loo[0] - 0.15)
+        }
+        return nil
+    }
+
+    /// The fewest failures k that `trials` tries of a rule failing with probability `rate` stay within (≤ k) at
+    /// least 95% of the time: the binomial's 95% quantile.
+    static func binomialQuantile95(trials: Int, rate: Double) -> Int {
+        guard rate > 0 else { return 0 }
+        guard rate < 1 else { return trials }
+        var pmf = pow(1 - rate, Double(trials)), cumulative = pmf
+        for k in 0..<trials {
+            if cumulative >= 0.95 { return k }
+            pmf *= Double(trials - k) / Double(k + 1) * rate / (1 - rate)
+            cumulative += pmf
+        }
+        return trials
+    }
+
+    /// The binomial 95% quantile against exact sums of binomial probabilities (Python's `math.comb`).
+    @Test func binomialQuantileMatchesExactSums() {
+        #expect(Self.binomialQuantile95(trials: 80, rate: 14.0 / 480) == 5)
+        #expect(Self.binomialQuantile95(trials: 40, rate: 0.05) == 4)
+        #expect(Self.binomialQuantile95(trials: 100, rate: 0.5) == 58)
+        #expect(Self.binomialQuantile95(trials: 10, rate: 0.3) == 5)
+        #expect(Self.binomialQuantile95(trials: 80, rate: 0) == 0 && Self.binomialQuantile95(trials: 80, rate: 1) == 80)
+    }
 
     /// TNet and TARNet on the released CSVs in both covariate views land within catenets 0.2.4's own
-    /// seed-to-seed spread (six seeds, `make_catenets_expected.py`): |our ATE − their mean ATE| ≤ 4 sd + 0.005;
-    /// our CATE's standard deviation lies between half their smallest and twice their largest; and where
-    /// catenets' CATEs agree with each other (median leave-one-seed-out correlation ≥ 0.6), ours correlates with
-    /// their mean CATE at least as well as their least consistent seed does, less 0.15. Release builds only.
+    /// seed-to-seed spread (six seeds, `make_catenets_expected.py`). Every fit's ATE: |ours − their mean| ≤ 4 sd +
+    /// 0.005. The CATE's shape (`shapeFailure`) is a per-fit rule that a fresh catenets seed fails now and then
+    /// too: the fixture's two held-out seeds per fit fail it 8 times in 160 (TNet 5 of 80, TARNet 3 of 80). So our
+    /// seed-0 fits may fail it as often as that rate allows over the 80 fits (its binomial 95% quantile: 7), not
+    /// never; they fail it 4 times. With our seeds 0–5 on all 80 fits (Documentation/EstimatorReferences.md §6)
+    /// ours fail it 5.0% (TNet) and 6.7% (TARNet) of the time, 3 to 6 fits per seed, and agree with each other as
+    /// closely as catenets' seeds do (median leave-one-out correlation TNet 0.842 vs 0.846, TARNet 0.657 vs 0.673).
+    /// Release builds only.
     @Test(.enabled(if: releaseOnly && ReferenceDataTests.folder != nil,
                    "release builds with ../shared/reference/gpt2 only (swift test -c release)"))
     func withinCatenetsSpread() throws {
@@ -234,6 +346,7 @@ import SDSCMTestSupport
         }
         let all = jobs
         let estimates = Parallel.map(all.count) { index in Result { try all[index].fit(all[index].data, 0) } }
+        var shapeFailures: [String] = [], referenceFailures = 0, referenceTrials = 0
         for (index, job) in jobs.enumerated() {
             let (name, view, key) = (job.name, job.view, job.key)
             let theirs = (datasets[name]![view] as! [String: [String: Any]])[key]!
@@ -246,23 +359,27 @@ import SDSCMTestSupport
             let bound = 4 * sd + 0.005
             #expect(abs(estimate.ate - mean) <= bound, "\(label): ATE \(estimate.ate) vs catenets \(ates)")
             let ours = Metrics.standardDeviation(estimate.cate)
-            let loo = (theirs["loo_correlation"] as! [Double]).sorted()
+            let theirLOO = theirs["loo_correlation"] as! [Double], loo = theirLOO.sorted()
             let correlation = Self.pearson(estimate.cate, theirs["mean_cate"] as! [Double])
             let meaningful = loo[loo.count / 2] >= 0.6
-            func shape() {
-                #expect(ours >= 0.5 * deviations.min()! && ours <= 2 * deviations.max()!,
-                        "\(label): CATE sd \(ours) vs catenets \(deviations)")
-                if meaningful { #expect(correlation >= loo[0] - 0.15, "\(label): CATE correlation \(correlation) vs catenets \(loo)") }
+            if let failure = Self.shapeFailure(sd: ours, correlation: correlation, referenceSDs: deviations, referenceLOO: theirLOO) {
+                shapeFailures.append("\(label): \(failure)")
             }
-            if Self.seedZeroOutliers.contains(label) {
-                withKnownIssue("seed 0 of ours is an outlier here (see seedZeroOutliers)") { shape() }
-            } else {
-                shape()
+            // catenets' held-out seeds against its six, by the same rule: how often the rule fails a fit that follows
+            // catenets' own law.
+            for fresh in theirs["holdout"] as! [[String: Double]] {
+                referenceTrials += 1
+                if Self.shapeFailure(sd: fresh["cate_sd"]!, correlation: fresh["correlation"]!, referenceSDs: deviations,
+                                     referenceLOO: theirLOO) != nil { referenceFailures += 1 }
             }
             print(String(format: "%@: ATE %.4f, catenets %.4f ± %.4f (|Δ|/bound %.2f); CATE sd %.3f (catenets %.3f–%.3f); r %.2f (catenets LOO %.2f–%.2f%@)",
                          label, estimate.ate, mean, sd, abs(estimate.ate - mean) / bound, ours, deviations.min()!,
                          deviations.max()!, correlation, loo[0], loo.last!, meaningful ? "" : ", not checked"))
         }
+        let allowed = Self.binomialQuantile95(trials: jobs.count, rate: Double(referenceFailures) / Double(referenceTrials))
+        let summary = "\(shapeFailures.count) of \(jobs.count) fits outside catenets' CATE spread, \(allowed) allowed (catenets' held-out seeds: \(referenceFailures) of \(referenceTrials))"
+        #expect(shapeFailures.count <= allowed, "\(summary): \(shapeFailures)")
+        print("\(summary): \(shapeFailures)")
     }
 }
 
