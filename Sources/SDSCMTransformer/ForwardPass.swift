@@ -24,21 +24,29 @@ final class Buffer {
 ///
 /// Row r is token `tokens[r]` at absolute position `positions[r]` of the sequence stored in cache `cacheOfRow[r]`.
 /// The caller has already appended the tokens to the caches (so their blocks are allocated and unshared); this
-/// pass writes each layer's keys and values there and returns the final hidden states (before the output norm).
+/// pass writes each layer's keys and values there and returns the final hidden states (before the output norm)
+/// of the rows that have outputs.
+///
+/// Rows without an output still need every layer's keys and values (later tokens attend to them), but nothing
+/// else of the last layer: there only they get their key and value projections, as in llama.cpp's graph, which
+/// saves about one layer's products for each of them. Each row's arithmetic is the same either way.
 struct ForwardPass {
     let model: TransformerModel
     let tokens: [Int]
     let positions: [Int]
     let cacheOfRow: [Int]
+    /// Ascending, distinct rows whose final hidden states are returned; nil for every row.
+    let outputRows: [Int]?
 
-    init(model: TransformerModel, tokens: [Int], positions: [Int], cacheOfRow: [Int]) {
+    init(model: TransformerModel, tokens: [Int], positions: [Int], cacheOfRow: [Int], outputRows: [Int]? = nil) {
         self.model = model
         self.tokens = tokens
         self.positions = positions
         self.cacheOfRow = cacheOfRow
+        self.outputRows = outputRows
     }
 
-    /// Runs the blocks and returns R × embedding hidden states.
+    /// Runs the blocks and returns the hidden states of `outputRows` (every row when nil), in that order.
     func run(caches: [KVCache]) throws -> [Float] {
         let c = model.configuration
         let w = model.weights
@@ -76,74 +84,101 @@ struct ForwardPass {
             for i in 0..<residual.count { residual.pointer[i] *= scale }
         }
 
+        // Rows that go through the whole of the current layer: all of them, then only `outputRows` in the last
+        // layer (moved to the front of each buffer, in order).
+        var active = rowCount
+        var activeRows = Array(0..<rowCount)
         for (layerIndex, layer) in w.layers.enumerated() {
+            let last = layerIndex == w.layers.count - 1
+            let subset = last ? outputRows.flatMap { $0.count < rowCount ? $0 : nil } : nil
             // Attention block.
             normalize(residual, into: normed, rows: rowCount, width: e, weight: layer.attentionNorm,
                       bias: layer.attentionNormBias)
             if let qkv = layer.fusedQKV {
                 multiply([(qkv, layer.fusedQKVBias, fused)], normed, rowCount, pool: pool)
                 splitFused(fused, rows: rowCount, queryWidth: qw, keyValueWidth: kw, queries, keys, values)
+                if let subset { compact(queries, rows: subset, width: qw) }
+            } else if let subset {
+                multiply([(layer.key!, layer.keyBias, keys), (layer.value!, layer.valueBias, values)], normed, rowCount,
+                         pool: pool)
+                if !subset.isEmpty {
+                    compact(normed, rows: subset, width: e)
+                    multiply([(layer.query!, layer.queryBias, queries)], normed, subset.count, pool: pool)
+                }
             } else {
                 multiply([(layer.query!, layer.queryBias, queries), (layer.key!, layer.keyBias, keys),
                           (layer.value!, layer.valueBias, values)], normed, rowCount, pool: pool)
             }
+            if let subset {
+                active = subset.count
+                activeRows = subset
+                compact(residual, rows: subset, width: e)
+            }
             if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
-                normalizeHeads(queries, count: rowCount * c.headCount, dimension: c.headDimension, weight: queryNorm)
+                normalizeHeads(queries, count: active * c.headCount, dimension: c.headDimension, weight: queryNorm)
                 normalizeHeads(keys, count: rowCount * c.keyValueHeadCount, dimension: c.headDimension, weight: keyNorm)
             }
             let sliding = c.slidingLayers[layerIndex]
             let rope = sliding ? localRope : globalRope
-            rope.apply(to: queries.pointer, rows: rowCount, heads: c.headCount)
+            (subset.map { rope.selecting(rows: $0) } ?? rope).apply(to: queries.pointer, rows: active, heads: c.headCount)
             rope.apply(to: keys.pointer, rows: rowCount, heads: c.keyValueHeadCount)
             storeKeysAndValues(keys, values, layer: layerIndex, caches: caches, width: kw)
-            attend(queries: queries, layer: layerIndex, window: sliding ? c.slidingWindow : nil, caches: caches,
-                   into: attention)
-            multiply([(layer.attentionOutput, layer.attentionOutputBias, projected)], attention, rowCount, pool: pool)
+            if active == 0 { break }
+            attend(queries: queries, rows: activeRows, layer: layerIndex, window: sliding ? c.slidingWindow : nil,
+                   caches: caches, into: attention)
+            multiply([(layer.attentionOutput, layer.attentionOutputBias, projected)], attention, active, pool: pool)
             if let postNorm = layer.postAttentionNorm {
-                normalizeInPlace(projected, rows: rowCount, width: e, weight: postNorm)
+                normalizeInPlace(projected, rows: active, width: e, weight: postNorm)
             }
-            VectorMath.add(residual.pointer, projected.pointer, count: residual.count)
+            VectorMath.add(residual.pointer, projected.pointer, count: active * e)
 
             // Feed-forward block.
-            normalize(residual, into: normed, rows: rowCount, width: e, weight: layer.feedForwardNorm,
+            normalize(residual, into: normed, rows: active, width: e, weight: layer.feedForwardNorm,
                       bias: layer.feedForwardNormBias)
             switch c.architecture.feedForward {
             case .gatedSiLU:
-                multiply([(layer.gate!, nil, hidden1), (layer.up, layer.upBias, hidden2)], normed, rowCount, pool: pool)
+                multiply([(layer.gate!, nil, hidden1), (layer.up, layer.upBias, hidden2)], normed, active, pool: pool)
                 if model.numerics == .llamaCpp {
-                    for row in 0..<rowCount {
+                    for row in 0..<active {
                         LlamaCppVectorMath.swiglu(hidden1.row(row, width: f), times: hidden2.row(row, width: f), count: f)
                     }
                 } else {
-                    VectorMath.silu(hidden1.pointer, count: hidden1.count)
-                    VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: hidden1.count)
+                    VectorMath.silu(hidden1.pointer, count: active * f)
+                    VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: active * f)
                 }
             case .gatedGELU:
-                multiply([(layer.gate!, nil, hidden1), (layer.up, layer.upBias, hidden2)], normed, rowCount, pool: pool)
+                multiply([(layer.gate!, nil, hidden1), (layer.up, layer.upBias, hidden2)], normed, active, pool: pool)
                 if model.numerics == .llamaCpp {
-                    LlamaCppVectorMath.geglu(hidden1.pointer, times: hidden2.pointer, count: hidden1.count)
+                    LlamaCppVectorMath.geglu(hidden1.pointer, times: hidden2.pointer, count: active * f)
                 } else {
-                    VectorMath.gelu(hidden1.pointer, count: hidden1.count)
-                    VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: hidden1.count)
+                    VectorMath.gelu(hidden1.pointer, count: active * f)
+                    VectorMath.multiply(hidden1.pointer, by: hidden2.pointer, count: active * f)
                 }
             case .gelu:
-                multiply([(layer.up, layer.upBias, hidden1)], normed, rowCount, pool: pool)
+                multiply([(layer.up, layer.upBias, hidden1)], normed, active, pool: pool)
                 if model.numerics == .llamaCpp {
-                    LlamaCppVectorMath.gelu(hidden1.pointer, count: hidden1.count)
+                    LlamaCppVectorMath.gelu(hidden1.pointer, count: active * f)
                 } else {
-                    VectorMath.gelu(hidden1.pointer, count: hidden1.count)
+                    VectorMath.gelu(hidden1.pointer, count: active * f)
                 }
             }
-            multiply([(layer.down, layer.downBias, projected)], hidden1, rowCount, pool: pool)
+            multiply([(layer.down, layer.downBias, projected)], hidden1, active, pool: pool)
             if let postNorm = layer.postFeedForwardNorm {
-                normalizeInPlace(projected, rows: rowCount, width: e, weight: postNorm)
+                normalizeInPlace(projected, rows: active, width: e, weight: postNorm)
             }
-            VectorMath.add(residual.pointer, projected.pointer, count: residual.count)
+            VectorMath.add(residual.pointer, projected.pointer, count: active * e)
         }
-        return residual.array
+        return Array(UnsafeBufferPointer(start: residual.pointer, count: active * e))
     }
 
     // MARK: Steps
+
+    /// Moves rows `rows` (ascending) of a row-major buffer to its first rows, in order.
+    private func compact(_ buffer: Buffer, rows: [Int], width: Int) {
+        for (slot, row) in rows.enumerated() where slot != row {
+            buffer.row(slot, width: width).update(from: buffer.row(row, width: width), count: width)
+        }
+    }
 
     private func normalize(
         _ input: Buffer, into output: Buffer, rows: Int, width: Int, weight: [Float], bias: [Float]?
@@ -208,18 +243,20 @@ struct ForwardPass {
     /// that share a key/value head read each block of keys while it is in L1. With a `window`, a row at position p
     /// sees only positions p − window + 1 … p (older keys stay in the cache but are masked, as llama.cpp's
     /// sliding-window layers do).
-    private func attend(queries: Buffer, layer: Int, window: Int?, caches: [KVCache], into output: Buffer) {
+    ///
+    /// Query and output row i belong to batch row `rows[i]`.
+    private func attend(queries: Buffer, rows: [Int], layer: Int, window: Int?, caches: [KVCache], into output: Buffer) {
         let c = model.configuration
         let heads = c.headCount, dimension = c.headDimension
         let kvHeads = c.keyValueHeadCount
         let group = heads / kvHeads
         let scale = c.attentionScale
-        let tasks = tokens.count * kvHeads
+        let tasks = rows.count * kvHeads
         // Tasks are dealt round-robin: later rows attend over longer prefixes, so contiguous ranges would leave
         // the last thread with most of the work.
-        let maxPosition = positions.max() ?? 0
+        let maxPosition = rows.lazy.map { self.positions[$0] }.max() ?? 0
         // Attention over a few short prefixes is cheaper than waking the workers.
-        let work = tokens.count * heads * (maxPosition + 1) * dimension
+        let work = rows.count * heads * (maxPosition + 1) * dimension
         let parts = work < 1 << 15 ? 1 : min(model.pool.threads, tasks)
         let positions = self.positions, cacheOfRow = self.cacheOfRow
         let box = UncheckedSendable((queries.pointer, output.pointer))
@@ -237,8 +274,8 @@ struct ForwardPass {
             defer { scores.deallocate(); keys.deallocate(); values.deallocate() }
             for task in stride(from: part, to: tasks, by: parts) {
                 let row = task / kvHeads, kvHead = task % kvHeads
-                let cache = caches[cacheOfRow[row]]
-                let position = positions[row]
+                let cache = caches[cacheOfRow[rows[row]]]
+                let position = positions[rows[row]]
                 let first = window.map { max(0, position - $0 + 1) } ?? 0
                 let count = position - first + 1
                 let firstHead = kvHead * group
@@ -322,6 +359,25 @@ struct RotaryTable {
         }
         self.cosines = cosines
         self.sines = sines
+    }
+
+    /// The table of rows `rows` of this one's batch, in that order.
+    func selecting(rows: [Int]) -> RotaryTable {
+        let pairs = dimensions / 2
+        return RotaryTable(style: style, dimensions: dimensions, headDimension: headDimension,
+                           cosines: rows.flatMap { cosines[($0 * pairs)..<(($0 + 1) * pairs)] },
+                           sines: rows.flatMap { sines[($0 * pairs)..<(($0 + 1) * pairs)] },
+                           followsLlamaCpp: followsLlamaCpp)
+    }
+
+    private init(style: Architecture.RotaryStyle, dimensions: Int, headDimension: Int, cosines: [Float], sines: [Float],
+                 followsLlamaCpp: Bool) {
+        self.style = style
+        self.dimensions = dimensions
+        self.headDimension = headDimension
+        self.cosines = cosines
+        self.sines = sines
+        self.followsLlamaCpp = followsLlamaCpp
     }
 
     /// Rotates the first `dimensions` channels of each head of each row.

@@ -139,12 +139,7 @@ public final class TransformerModel: Sendable {
         }
         guard !rows.isEmpty else { return requests.map { _ in [] } }
 
-        let tokens = requests.flatMap(\.tokens)
-        let rowCaches = rows.map { requests[$0.request].cache }
-        let forward = ForwardPass(model: self, tokens: tokens, positions: rows.map(\.position), cacheOfRow: rowCaches)
-        let hidden = try forward.run(caches: caches)
-
-        // Gather the rows that need outputs and run the head.
+        // The rows that need outputs: only they go through the whole last layer.
         var firstRow: [Int] = []
         var next = 0
         for request in requests {
@@ -157,6 +152,16 @@ public final class TransformerModel: Sendable {
                 wanted.append((index, outputIndex, firstRow[index] + output.position))
             }
         }
+        let outputRows = Array(Set(wanted.map(\.row))).sorted()
+        let slotOfRow = Dictionary(uniqueKeysWithValues: outputRows.enumerated().map { ($1, $0) })
+        wanted = wanted.map { ($0.request, $0.output, slotOfRow[$0.row]!) }
+
+        let tokens = requests.flatMap(\.tokens)
+        let rowCaches = rows.map { requests[$0.request].cache }
+        let forward = ForwardPass(model: self, tokens: tokens, positions: rows.map(\.position), cacheOfRow: rowCaches,
+                                  outputRows: outputRows)
+        let hidden = try forward.run(caches: caches)
+
         var results = requests.map { request in [[Float]](repeating: [], count: request.outputs.count) }
         try OutputHead(model: self).compute(hidden: hidden, wanted: wanted, requests: requests, into: &results)
         return results

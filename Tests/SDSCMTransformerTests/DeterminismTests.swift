@@ -41,6 +41,55 @@ import SDSCMEngine
         return batched
     }
 
+    /// Rows without an output skip all of the last layer but its key and value projections. The outputs a batch
+    /// asks for, and every token evaluated after it (which attends to all of its keys and values), must be those
+    /// of the same batch with outputs at every position, bit for bit, in both numerics modes.
+    @Test(arguments: fixtures + Gemma3Tests.fixtures)
+    func rowsWithoutOutputsChangeNothing(_ fixture: TinyModelTests.Fixture) throws {
+        for numerics in [NumericsMode.exact, .llamaCpp] {
+            let model = try TransformerModel(path: Fixtures.path("tiny-models/" + fixture.file), threads: 2,
+                                             numerics: numerics)
+            let first = Array(fixture.sequences[0].ids.prefix(12)), second = Array(fixture.sequences[1].ids.prefix(7))
+            let next = [fixture.sequences[0].ids[12], fixture.sequences[1].ids[7]]
+            // Reference: every position of both sequences has an output.
+            var full = [model.makeCache(), model.makeCache()]
+            let everywhere = try model.evaluate(
+                [EvaluationRequest(cache: 0, tokens: first, outputs: first.indices.map { OutputRequest(position: $0, kind: .logits) }),
+                 EvaluationRequest(cache: 1, tokens: second, outputs: second.indices.map { OutputRequest(position: $0, kind: .logits) })],
+                caches: &full)
+            let afterFull = try model.evaluate(
+                [EvaluationRequest(cache: 0, tokens: [next[0]], outputs: [OutputRequest(position: 0, kind: .logits)]),
+                 EvaluationRequest(cache: 1, tokens: [next[1]], outputs: [OutputRequest(position: 0, kind: .logits)])],
+                caches: &full)
+            // Outputs at a few positions (one asked twice, one with a vocabulary subset), then none at all.
+            for picks in [[[11, 3, 3], [0]], [[], [6]], [[], []]] {
+                var caches = [model.makeCache(), model.makeCache()]
+                let outputs = picks.map { positions in
+                    positions.enumerated().map { index, position in
+                        OutputRequest(position: position, kind: .logits, vocabulary: index == 1 ? [5, 2, 9] : nil)
+                    }
+                }
+                let some = try model.evaluate([EvaluationRequest(cache: 0, tokens: first, outputs: outputs[0]),
+                                               EvaluationRequest(cache: 1, tokens: second, outputs: outputs[1])],
+                                              caches: &caches)
+                for sequence in 0..<2 {
+                    for (output, request) in zip(some[sequence], outputs[sequence]) {
+                        let reference = everywhere[sequence][request.position]
+                        let expected = request.vocabulary.map { ids in ids.map { reference[$0] } } ?? reference
+                        #expect(output.map(\.bitPattern) == expected.map(\.bitPattern),
+                                "\(numerics) outputs \(picks), sequence \(sequence), position \(request.position)")
+                    }
+                }
+                let after = try model.evaluate(
+                    [EvaluationRequest(cache: 0, tokens: [next[0]], outputs: [OutputRequest(position: 0, kind: .logits)]),
+                     EvaluationRequest(cache: 1, tokens: [next[1]], outputs: [OutputRequest(position: 0, kind: .logits)])],
+                    caches: &caches)
+                #expect(after.flatMap { $0 }.flatMap { $0 }.map(\.bitPattern) == afterFull.flatMap { $0 }.flatMap { $0 }.map(\.bitPattern),
+                        "\(numerics) outputs \(picks): the next token")
+            }
+        }
+    }
+
     @Test(arguments: fixtures)
     func threadCountDoesNotChangeABit(_ fixture: TinyModelTests.Fixture) throws {
         let ids = fixture.sequences[1].ids
