@@ -28,8 +28,9 @@ final class Buffer {
 /// of the rows that have outputs.
 ///
 /// Rows without an output still need every layer's keys and values (later tokens attend to them), but nothing
-/// else of the last layer: there only they get their key and value projections, as in llama.cpp's graph, which
-/// saves about one layer's products for each of them. Each row's arithmetic is the same either way.
+/// else of the last layer: there only they get their key and value projections, which saves about one layer's
+/// products for each of them (llama.cpp's graph drops them before the last feed-forward network). Each row's
+/// arithmetic is the same either way.
 struct ForwardPass {
     let model: TransformerModel
     let tokens: [Int]

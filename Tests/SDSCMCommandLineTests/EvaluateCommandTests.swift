@@ -5,6 +5,12 @@ import SDSCMEvaluation
 import SDSCMTestSupport
 
 @Suite struct EvaluateCommandTests {
+    /// A CSV file's lines, each split at every comma (the files these tests read quote nothing).
+    static func csvRows(_ file: URL) throws -> [[String]] {
+        try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
     /// A benchmark of the table-driven confounded world read back in the extended layout: the outcome
     /// logP(Y=0) of the factual arm is a function of (U, T), so with U among the covariates a T-learner recovers
     /// every ITE exactly, while the naive difference in means is confounded by U.
@@ -26,8 +32,7 @@ import SDSCMTestSupport
         #expect(generated.status == 0, "\(generated.err)")
         let run = await Invocation("evaluate", "--data", data.path, "--report", report.path, "--view", "all", "--estimators", "bart,bart-ite,rf,cqr,tnet,tarnet")
         #expect(run.status == 0, "\(run.err)")
-        let rows = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
-            .dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let rows = try Self.csvRows(report.appendingPathComponent("results.csv")).dropFirst()
         #expect(rows.count == 2 * 6)
         for dataset in ["confounded-tables_0", "confounded-tables_1"] {
             let bart = try #require(rows.first { $0[0] == dataset && $0[2] == "bart" })
@@ -72,8 +77,7 @@ import SDSCMTestSupport
             let run = await Invocation(["evaluate", "--data", data.path, "--report", report.path, "--view", "all",
                                         "--estimators", "dim,linear-t,linear-dml,linear-dr"] + (seed.map { ["--seed", $0] } ?? []))
             #expect(run.status == 0, "\(run.err)")
-            return try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
-                .dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            return Array(try Self.csvRows(report.appendingPathComponent("results.csv")).dropFirst())
         }
         let standard = try await results(nil), zero = try await results("0")
         let three = try await results("3"), again = try await results("3")
@@ -123,15 +127,13 @@ import SDSCMTestSupport
         let run = await Invocation("evaluate", "--data", data.path, "--report", report.path)
         #expect(run.status == 0, "\(run.err)")
         #expect(run.out.hasPrefix("evaluated 3 datasets (extended layout), views all, hidden, hidden-cate, 17 estimators"))
-        let text = try String(contentsOf: report.appendingPathComponent("results.csv"), encoding: .utf8)
-        let rows = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let rows = try Self.csvRows(report.appendingPathComponent("results.csv"))
         #expect(Array(rows[0].prefix(5)) == ["dataset", "view", "estimator", "ate_hat", "sate"])
         #expect(rows.count == 1 + 3 * 3 * 17)
         #expect(rows.allSatisfy { $0.count == 15 })  // the contract columns, then cate_coverage, cate_width
         for j in 0..<3 {
             // SATE is the mean ITE of the extended table.
-            let extended = try String(contentsOf: data.appendingPathComponent("extended/confounded-tables_\(j).csv"), encoding: .utf8)
-                .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let extended = try Self.csvRows(data.appendingPathComponent("extended/confounded-tables_\(j).csv"))
             let column = extended[0].firstIndex(of: "ITE logP(Y=0)")!
             let sate = extended.dropFirst().reduce(0.0) { $0 + Double($1[column])! } / Double(extended.count - 1)
             let linearT = try #require(rows.first { $0[0] == "confounded-tables_\(j)" && $0[1] == "all" && $0[2] == "linear-t" })
@@ -142,8 +144,7 @@ import SDSCMTestSupport
             #expect(abs(Double(dim[3])! - sate) > 0.05)
             // The hidden view is scored against the ITE (the paper's way), hidden-cate against the hidden table's
             // exact CATE given the visible covariates; both views feed the estimators the same data.
-            let hidden = try String(contentsOf: data.appendingPathComponent("hidden/confounded-tables_\(j).csv"), encoding: .utf8)
-                .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let hidden = try Self.csvRows(data.appendingPathComponent("hidden/confounded-tables_\(j).csv"))
             let cateColumn = hidden[0].firstIndex(of: "CATE logP(Y=0)")!
             let meanCATE = hidden.dropFirst().reduce(0.0) { $0 + Double($1[cateColumn])! } / Double(hidden.count - 1)
             let byView = { (view: String) in try #require(rows.first { $0[0] == "confounded-tables_\(j)" && $0[1] == view && $0[2] == "dim" }) }
