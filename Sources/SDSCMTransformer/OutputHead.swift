@@ -10,6 +10,8 @@ import SDSCMTensors
 struct OutputHead {
     let model: TransformerModel
 
+    /// `hidden` holds one final hidden state per row that has an output, each once (what `ForwardPass` returns);
+    /// `wanted.row` indexes those rows.
     func compute(
         hidden: [Float], wanted: [(request: Int, output: Int, row: Int)], requests: [EvaluationRequest],
         into results: inout [[[Float]]]
@@ -19,15 +21,13 @@ struct OutputHead {
         let e = c.embeddingLength
         guard !wanted.isEmpty else { return }
 
-        // Final norm of each distinct row that has an output.
-        let distinctRows = Array(Set(wanted.map(\.row))).sorted()
-        let slotOfRow = Dictionary(uniqueKeysWithValues: distinctRows.enumerated().map { ($1, $0) })
-        var normed = [Float](repeating: 0, count: distinctRows.count * e)
+        // Final norm of each row.
+        var normed = [Float](repeating: 0, count: hidden.count)
         hidden.withUnsafeBufferPointer { h in
             normed.withUnsafeMutableBufferPointer { y in
-                for (slot, row) in distinctRows.enumerated() {
+                for row in 0..<(hidden.count / e) {
                     c.normalize(h.baseAddress! + row * e, rows: 1, width: e, weight: w.outputNorm, bias: w.outputNormBias,
-                                numerics: model.numerics, into: y.baseAddress! + slot * e)
+                                numerics: model.numerics, into: y.baseAddress! + row * e)
                 }
             }
         }
@@ -43,7 +43,7 @@ struct OutputHead {
             let output = requests[item.request].outputs[item.output]
             return output.kind == .logProbabilities || output.vocabulary == nil
         }
-        let fullSlots = Array(Set(full.map { slotOfRow[$0.row]! })).sorted()
+        let fullSlots = Array(Set(full.map(\.row))).sorted()
         if !fullSlots.isEmpty {
             let logits = softcapped(try w.output.multiply(hiddenRows(fullSlots), rows: fullSlots.count,
                                                           numerics: model.numerics, pool: model.pool))
@@ -52,7 +52,7 @@ struct OutputHead {
             var normalizers: [Int: Double] = [:]
             for item in full {
                 let output = requests[item.request].outputs[item.output]
-                let index = indexOfSlot[slotOfRow[item.row]!]!
+                let index = indexOfSlot[item.row]!
                 let row = Array(logits[(index * vocabulary)..<((index + 1) * vocabulary)])
                 switch output.kind {
                 case .logits:
@@ -74,12 +74,12 @@ struct OutputHead {
         var groups: [[Int]: [(request: Int, output: Int, row: Int)]] = [:]
         for item in partial { groups[requests[item.request].outputs[item.output].vocabulary!, default: []].append(item) }
         for (ids, items) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            let slots = Array(Set(items.map { slotOfRow[$0.row]! })).sorted()
+            let slots = Array(Set(items.map(\.row))).sorted()
             let logits = softcapped(try w.output.multiply(hiddenRows(slots), rows: slots.count, selecting: ids,
                                                           numerics: model.numerics, pool: model.pool))
             let indexOfSlot = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1, $0) })
             for item in items {
-                let index = indexOfSlot[slotOfRow[item.row]!]!
+                let index = indexOfSlot[item.row]!
                 results[item.request][item.output] = Array(logits[(index * ids.count)..<((index + 1) * ids.count)])
             }
         }

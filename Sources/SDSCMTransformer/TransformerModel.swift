@@ -152,6 +152,7 @@ public final class TransformerModel: Sendable {
                 wanted.append((index, outputIndex, firstRow[index] + output.position))
             }
         }
+        // From here on `row` indexes the rows with outputs, as the forward pass returns them.
         let outputRows = Array(Set(wanted.map(\.row))).sorted()
         let slotOfRow = Dictionary(uniqueKeysWithValues: outputRows.enumerated().map { ($1, $0) })
         wanted = wanted.map { ($0.request, $0.output, slotOfRow[$0.row]!) }
