@@ -67,21 +67,19 @@ def flatten(params):
 def main():
     x, y, w = data()
     s = SETTINGS
-    common = {k: s[k] for k in ("n_layers_out", "n_units_out", "n_layers_r", "n_units_r", "penalty_l2", "step_size",
-                                "n_iter", "batch_size", "val_split_prop", "patience", "n_iter_min", "seed")}
     runs = {}
     # TNet's arm network: the control rows, unstratified split.
     rows = np.flatnonzero(w == 0)
     train, val = train_test_split(np.arange(len(rows)), test_size=s["val_split_prop"], random_state=s["seed"], shuffle=True)
     with Recorder() as r:
-        params, predict = base.train_output_net_only(x[rows], y[rows], avg_objective=True, **common)
+        params, predict = base.train_output_net_only(x[rows], y[rows], avg_objective=True, **s)
     runs["tnet"] = {"rows": rows.tolist(), "training": rows[train].tolist(), "validation": rows[val].tolist(),
                     "initial": r.initial, "orders": r.orders, "final": flatten(params),
                     "predictions": np.asarray(predict(params, x), dtype=float).ravel().tolist()}
     # SNet1 on every row, split stratified on w.
     train, val = train_test_split(np.arange(len(y)), test_size=s["val_split_prop"], random_state=s["seed"], shuffle=True, stratify=w)
     with Recorder() as r:
-        params, (predict_repr, predict_head) = representation_nets.train_snet1(x, y, w, **common)
+        params, (predict_repr, predict_head) = representation_nets.train_snet1(x, y, w, **s)
     reps = predict_repr(params[0], x)
     mu0, mu1 = predict_head(params[1], reps), predict_head(params[2], reps)
     runs["tarnet"] = {"training": train.tolist(), "validation": val.tolist(), "initial": r.initial, "orders": r.orders,
