@@ -100,7 +100,8 @@ struct ServerLanguageModelTests {
     /// A server that is not there: retries, then one typed error; further requests fail at once instead of
     /// retrying again (a dead server ends a run in one retry cycle).
     @Test func unreachableServers() async throws {
-        let port = try StubServer.freePort()
+        let (port, socket) = try StubServer.refusingPort()
+        defer { close(socket) }
         var configuration = ServerConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, modelName: "stub")
         configuration.retries = 2
         configuration.backoff = 0.01

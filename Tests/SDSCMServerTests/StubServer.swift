@@ -45,6 +45,26 @@ final class StubServer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// A loopback port that refuses connections while the returned socket is open: bound but not listening, so a
+    /// stub that a test running alongside starts on "any free port" cannot be given it (a port that was bound
+    /// and released could be). Close the socket when done.
+    static func refusingPort() throws -> (port: Int, socket: Int32) {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        guard bound else { close(socket); throw CocoaError(.fileWriteUnknown) }
+        return (Int(UInt16(bigEndian: address.sin_port)), socket)
+    }
+
     /// A free loopback port (bound and released).
     static func freePort() throws -> Int {
         let stub = try StubServer()
